@@ -1,0 +1,106 @@
+//! The `baseliner` binary: parses arguments, calls the libraries, shows progress.
+//! No logic lives here; each subcommand is a thin call into one library crate.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+
+mod cmd_unpack;
+
+#[derive(Parser)]
+#[command(
+    name = "baseliner",
+    version,
+    about = "Checks connected-device firmware against baseline security requirements"
+)]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Identify, extract and recurse into every format inside a firmware image.
+    Unpack(UnpackArgs),
+}
+
+/// Quotas that bound what a hostile image can make baseliner write.
+#[derive(Args, Clone)]
+pub struct LimitArgs {
+    /// Total bytes written across the run.
+    #[arg(long, default_value_t = baseliner_unpack::Limits::default().max_total_bytes)]
+    pub max_bytes: u64,
+    /// Entries (files, folders, links) created across the run.
+    #[arg(long, default_value_t = baseliner_unpack::Limits::default().max_files)]
+    pub max_files: u64,
+    /// Size of any one extracted file.
+    #[arg(long, default_value_t = baseliner_unpack::Limits::default().max_file_bytes)]
+    pub max_file_bytes: u64,
+    /// Nesting depth of recursive extraction.
+    #[arg(long, default_value_t = baseliner_unpack::Limits::default().max_depth)]
+    pub max_depth: u32,
+    /// Largest output/input expansion ratio of one extraction (applied past 64 MiB of output).
+    #[arg(long, default_value_t = baseliner_unpack::Limits::default().max_ratio)]
+    pub max_ratio: u64,
+}
+
+impl LimitArgs {
+    pub fn limits(&self) -> baseliner_unpack::Limits {
+        baseliner_unpack::Limits {
+            max_total_bytes: self.max_bytes,
+            max_files: self.max_files,
+            max_file_bytes: self.max_file_bytes,
+            max_depth: self.max_depth,
+            max_ratio: self.max_ratio,
+            ..Default::default()
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct UnpackArgs {
+    /// The firmware image.
+    pub image: PathBuf,
+    /// Output folder (created; must be empty).
+    #[arg(short, long)]
+    pub out: PathBuf,
+    /// Also write the listing of every file, format, error and unknown region as JSON.
+    #[arg(long)]
+    pub json: Option<PathBuf>,
+    #[command(flatten)]
+    pub limits: LimitArgs,
+}
+
+/// A spinner on a terminal, nothing in a pipe.
+pub fn spinner() -> Option<indicatif::ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let pb = indicatif::ProgressBar::new_spinner();
+    pb.enable_steady_tick(std::time::Duration::from_millis(120));
+    Some(pb)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result: Result<ExitCode> = match cli.cmd {
+        Cmd::Unpack(a) => cmd_unpack::run(a),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// Writes `value` as pretty JSON to `path`.
+pub fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
+    let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
+    serde_json::to_writer_pretty(std::io::BufWriter::new(f), value)
+        .with_context(|| format!("writing {}", path.display()))
+}

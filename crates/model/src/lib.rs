@@ -1,0 +1,81 @@
+//! Types of the assessment contract that more than one stage produces or reads.
+//!
+//! They live in their own crate so that `inspect`, `vulns`, `baseline` and `report`
+//! can share them without depending on each other. Field names are part of the
+//! JSON contract: renaming one is a breaking change of the assessment schema.
+
+use serde::{Deserialize, Serialize};
+
+/// How bad a finding is. Ordered, so `>=` comparisons work for gating.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where something was seen: enough for a person to find it again in the image.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Evidence {
+    /// Path inside the unpacked filesystem that held it, such as `/etc/shadow`.
+    pub path: String,
+    /// Provenance chain from the image down to this file,
+    /// such as `image.bin@0x120200:squashfs:/etc/shadow`.
+    pub provenance: String,
+    /// Byte offset inside the file, where the evidence is a part of it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub offset: Option<u64>,
+    /// A short excerpt (one line, secrets elided where they would leak more than needed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub excerpt: Option<String>,
+    /// SHA-256 of the whole file, hex.
+    pub sha256: String,
+}
+
+/// One thing an inspection check established, identified by a stable code.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Stable code such as `CRED-001`. Renaming one is a breaking change.
+    pub code: String,
+    /// Check family: `credentials`, `crypto`, `services`, `components`, `hardening`, `update`.
+    pub family: String,
+    pub severity: Severity,
+    pub title: String,
+    pub detail: String,
+    pub evidence: Vec<Evidence>,
+}
+
+/// A software component found in the image (one SBOM entry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Component {
+    pub name: String,
+    pub version: String,
+    /// CPE 2.3 formatted string, such as `cpe:2.3:a:busybox:busybox:1.01:*:*:*:*:*:*:*`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cpe: Option<String>,
+    /// Package URL, such as `pkg:generic/busybox@1.01`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub purl: Option<String>,
+    pub evidence: Vec<Evidence>,
+}

@@ -1,0 +1,433 @@
+//! Firmware unpacking: identify every format in an image (at offset 0 and carved
+//! from any offset), validate it, extract it safely, and recurse into what came out.
+//!
+//! The crate makes no judgement about security; it produces a file tree and a
+//! listing ([`Report`]) in which every file carries its provenance chain.
+//!
+//! Safety is structural: extractors only ever write through a [`Sink`], which owns
+//! path sanitising and the quotas, and every extractor call is isolated so that a
+//! bad chunk becomes an [`ExtractError`] while the rest of the image is still analysed.
+
+pub mod codec;
+pub mod entropy;
+pub mod format;
+pub mod formats;
+pub mod report;
+pub mod sink;
+
+use std::fs;
+use std::io;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+pub use format::{Confidence, Format, Magic, Probe, ProbeKind};
+pub use report::{EntryKind, ExtractError, FileRecord, FormatHit, Region, RegionClass, Report};
+pub use sink::{Quota, Sink};
+
+/// Version of the `--json` listing layout.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{path}: {source}")]
+    Io { path: PathBuf, source: io::Error },
+    #[error("quota exceeded: {0}")]
+    Quota(String),
+    #[error("unsafe entry refused: {0}")]
+    Unsafe(String),
+    #[error("{0}")]
+    Format(String),
+    #[error("{0}")]
+    Usage(String),
+}
+
+impl Error {
+    pub fn io(path: &Path, source: io::Error) -> Self {
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+    /// A malformed-input error: `format!`-style helper for extractors.
+    pub fn bad(msg: impl Into<String>) -> Self {
+        Error::Format(msg.into())
+    }
+}
+
+/// Global limits of one run. Every one has a default and a CLI flag.
+#[derive(Debug, Clone)]
+pub struct Limits {
+    /// Bytes written across the whole run.
+    pub max_total_bytes: u64,
+    /// Entries (files, dirs, links) created across the whole run.
+    pub max_files: u64,
+    /// Size of any single extracted file.
+    pub max_file_bytes: u64,
+    /// Nesting depth of recursive extraction (the image is depth 0).
+    pub max_depth: u32,
+    /// Largest output/input ratio of one extraction...
+    pub max_ratio: u64,
+    /// ...applied once that extraction has written more than this many bytes, so that
+    /// small, legitimately very compressible chunks (erased padding) are not refused.
+    pub ratio_floor: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_total_bytes: 8 << 30,
+            max_files: 500_000,
+            max_file_bytes: 2 << 30,
+            max_depth: 8,
+            max_ratio: 200,
+            ratio_floor: 64 << 20,
+        }
+    }
+}
+
+/// Progress callback: called with a short description of the step being done.
+pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
+
+/// What processing one file produced.
+#[derive(Default)]
+struct Partial {
+    formats: Vec<FormatHit>,
+    files: Vec<FileRecord>,
+    errors: Vec<ExtractError>,
+    regions: Vec<Region>,
+    warnings: Vec<String>,
+}
+
+impl Partial {
+    fn merge(&mut self, o: Partial) {
+        self.formats.extend(o.formats);
+        self.files.extend(o.files);
+        self.errors.extend(o.errors);
+        self.regions.extend(o.regions);
+        self.warnings.extend(o.warnings);
+    }
+}
+
+struct Run<'a> {
+    out: PathBuf,
+    limits: &'a Limits,
+    quota: Quota,
+    formats: Vec<&'static dyn Format>,
+    scanner: format::Scanner,
+    progress: Option<Progress<'a>>,
+    done: AtomicU64,
+}
+
+/// Unpacks `image` into `out` (created; must be empty if it exists).
+pub fn unpack(
+    image: &Path,
+    out: &Path,
+    limits: &Limits,
+    progress: Option<Progress>,
+) -> Result<Report, Error> {
+    let started = Instant::now();
+    let meta = fs::metadata(image).map_err(|e| Error::io(image, e))?;
+    if !meta.is_file() {
+        return Err(Error::Usage(format!(
+            "{} is not a regular file",
+            image.display()
+        )));
+    }
+    if out.exists() {
+        let mut entries = fs::read_dir(out).map_err(|e| Error::io(out, e))?;
+        if entries.next().is_some() {
+            return Err(Error::Usage(format!(
+                "output folder {} is not empty; choose a new folder so nothing is overwritten",
+                out.display()
+            )));
+        }
+    } else {
+        fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+    }
+    let out = fs::canonicalize(out).map_err(|e| Error::io(out, e))?;
+    let file = fs::File::open(image).map_err(|e| Error::io(image, e))?;
+    let map = map_file(&file).map_err(|e| Error::io(image, e))?;
+    let data: &[u8] = map.as_deref().unwrap_or(&[]);
+    let image_sha256 = hex::encode(Sha256::digest(data));
+    let name = image
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "image".into());
+
+    let formats = formats::all();
+    let run = Run {
+        scanner: format::Scanner::new(&formats),
+        formats,
+        out: out.clone(),
+        limits,
+        quota: Quota::default(),
+        progress,
+        done: AtomicU64::new(0),
+    };
+    let mut result = run.process(data, "", &name, &out, 0, true);
+    result.files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(Report {
+        schema_version: SCHEMA_VERSION,
+        image: image.display().to_string(),
+        image_sha256,
+        image_size: data.len() as u64,
+        output_dir: out,
+        formats: result.formats,
+        files: result.files,
+        errors: result.errors,
+        unknown_regions: result.regions,
+        warnings: result.warnings,
+        duration_ms: started.elapsed().as_millis() as u64,
+    })
+}
+
+/// Memory-maps a file (empty files cannot be mapped and yield `None`).
+pub fn map_file(file: &fs::File) -> io::Result<Option<memmap2::Mmap>> {
+    if file.metadata()?.len() == 0 {
+        return Ok(None);
+    }
+    // SAFETY: the map is read-only; a concurrent truncation by another process
+    // could fault, which is the documented risk every mmap-based tool accepts.
+    unsafe { memmap2::Mmap::map(file) }.map(Some)
+}
+
+impl Run<'_> {
+    /// Identifies and extracts the formats inside `data`, then recurses into the
+    /// files extracted. `rel` is `data`'s path relative to the output folder (empty
+    /// for the image), `prov` its provenance, `base` where its extractions go.
+    fn process(
+        &self,
+        data: &[u8],
+        rel: &str,
+        prov: &str,
+        base: &Path,
+        depth: u32,
+        top: bool,
+    ) -> Partial {
+        let mut part = Partial::default();
+        let mut cursor = 0usize;
+        let mut covered: Vec<(u64, u64)> = Vec::new();
+        let mut extracted_files: Vec<FileRecord> = Vec::new();
+
+        for (start, fidx) in self.scanner.candidates(data) {
+            if start < cursor {
+                continue;
+            }
+            if self.quota.exhausted.load(Ordering::Relaxed) {
+                break;
+            }
+            let fmt = self.formats[fidx];
+            let probe = match catch_unwind(AssertUnwindSafe(|| fmt.probe(data, start))) {
+                Ok(Some(p)) => p,
+                Ok(None) => continue,
+                Err(_) => {
+                    part.errors.push(
+                        self.err(
+                            rel,
+                            prov,
+                            start,
+                            fmt.name(),
+                            "the format probe panicked (a bug: please report it with this image)"
+                                .into(),
+                        ),
+                    );
+                    continue;
+                }
+            };
+            let hop = format!("{prov}@0x{start:x}:{}", fmt.name());
+            if probe.kind == ProbeKind::Header {
+                let len = probe.len.unwrap_or(0).max(1);
+                part.formats.push(FormatHit {
+                    file: rel.to_string(),
+                    provenance: hop,
+                    offset: start as u64,
+                    length: Some(len),
+                    format: fmt.name().into(),
+                    description: probe.description.clone(),
+                    extracted_to: None,
+                    entries: 0,
+                });
+                covered.push((start as u64, len));
+                cursor = start + len as usize;
+                continue;
+            }
+            if depth >= self.limits.max_depth {
+                part.errors.push(self.err(
+                    rel,
+                    prov,
+                    start,
+                    fmt.name(),
+                    format!(
+                        "not extracted: nesting depth limit {} reached (raise with --max-depth)",
+                        self.limits.max_depth
+                    ),
+                ));
+                cursor = start + probe.len.unwrap_or(1).max(1) as usize;
+                continue;
+            }
+            let dir = unique_dir(base, &format!("0x{start:x}.{}", fmt.name()));
+            if let Err(e) = fs::create_dir_all(&dir) {
+                part.errors.push(self.err(
+                    rel,
+                    prov,
+                    start,
+                    fmt.name(),
+                    format!("cannot create {}: {e}", dir.display()),
+                ));
+                break;
+            }
+            if let Some(p) = self.progress {
+                p(&format!(
+                    "{} {} at 0x{start:x}",
+                    fmt.name(),
+                    if rel.is_empty() { prov } else { rel }
+                ));
+            }
+            let input_len = probe.len.unwrap_or((data.len() - start) as u64);
+            let mut sink = Sink::new(
+                dir.clone(),
+                self.limits,
+                &self.quota,
+                hop.clone(),
+                input_len,
+            );
+            let outcome = catch_unwind(AssertUnwindSafe(|| {
+                fmt.extract(data, start, &probe, &mut sink)
+            }))
+            .unwrap_or_else(|_| {
+                Err(Error::bad(
+                    "the extractor panicked (a bug: please report it with this image)",
+                ))
+            });
+            let wrote =
+                sink.written() > 0 || sink.records.iter().any(|r| r.kind != EntryKind::File);
+            let dir_rel = dir.strip_prefix(&self.out).unwrap_or(&dir).to_path_buf();
+            for w in sink.warnings.drain(..) {
+                part.warnings.push(format!("{hop}: {w}"));
+            }
+            let mut records = std::mem::take(&mut sink.records);
+            for r in &mut records {
+                r.path = dir_rel.join(&r.path);
+            }
+            let consumed = match outcome {
+                Ok(n) => Some(n),
+                Err(e) => {
+                    if wrote || probe.confidence == Confidence::Strong {
+                        part.errors
+                            .push(self.err(rel, prov, start, fmt.name(), e.to_string()));
+                    }
+                    None
+                }
+            };
+            if consumed.is_none() && !wrote {
+                let _ = fs::remove_dir_all(&dir);
+                continue;
+            }
+            let len = consumed.or(probe.len).unwrap_or(1).max(1);
+            part.formats.push(FormatHit {
+                file: rel.to_string(),
+                provenance: hop,
+                offset: start as u64,
+                length: Some(len),
+                format: fmt.name().into(),
+                description: probe.description.clone(),
+                extracted_to: Some(dir_rel),
+                entries: records.len() as u64,
+            });
+            covered.push((start as u64, len));
+            cursor = start.saturating_add(len as usize);
+            extracted_files.extend(
+                records
+                    .iter()
+                    .filter(|r| r.kind == EntryKind::File && r.size > 0)
+                    .cloned(),
+            );
+            part.files.extend(records);
+        }
+
+        if top || !covered.is_empty() {
+            part.regions = entropy::gaps(data, &covered, rel);
+        }
+        self.done.fetch_add(1, Ordering::Relaxed);
+
+        // Recurse into every file this level extracted, in parallel.
+        let children: Vec<Partial> = extracted_files
+            .par_iter()
+            .filter(|r| !skip_recursion(r))
+            .map(|r| {
+                let disk = self.out.join(&r.path);
+                let child_rel = r.path.to_string_lossy().into_owned();
+                let file = match sink::open_regular(&disk) {
+                    Ok(f) => f,
+                    Err(_) => return Partial::default(),
+                };
+                let Ok(Some(map)) = map_file(&file) else {
+                    return Partial::default();
+                };
+                if is_program(&map) {
+                    return Partial::default();
+                }
+                let child_base = PathBuf::from(format!("{}.extract", disk.display()));
+                let mut p = self.process(
+                    &map,
+                    &child_rel,
+                    &r.provenance,
+                    &child_base,
+                    depth + 1,
+                    false,
+                );
+                // An unused extraction folder is noise: remove it if nothing went there.
+                let _ = fs::remove_dir(&child_base);
+                p.regions.retain(|_| !p.formats.is_empty());
+                p
+            })
+            .collect();
+        for c in children {
+            part.merge(c);
+        }
+        part
+    }
+
+    fn err(
+        &self,
+        rel: &str,
+        prov: &str,
+        offset: usize,
+        format: &str,
+        reason: String,
+    ) -> ExtractError {
+        ExtractError {
+            file: rel.to_string(),
+            provenance: prov.to_string(),
+            offset: offset as u64,
+            format: format.to_string(),
+            reason,
+        }
+    }
+}
+
+/// Tiny files hold no container worth carving.
+fn skip_recursion(r: &FileRecord) -> bool {
+    r.size < 16
+}
+
+/// Programs are not carved: their constants make false magic matches, and firmware
+/// does not hide its file systems inside ELF executables.
+fn is_program(data: &[u8]) -> bool {
+    data.starts_with(b"\x7fELF")
+}
+
+fn unique_dir(base: &Path, name: &str) -> PathBuf {
+    let mut p = base.join(name);
+    let mut n = 1;
+    while p.exists() {
+        p = base.join(format!("{name}-{n}"));
+        n += 1;
+    }
+    p
+}
