@@ -79,3 +79,30 @@ pub struct Component {
     pub purl: Option<String>,
     pub evidence: Vec<Evidence>,
 }
+
+/// A known vulnerability that applies to a component (or to the whole device).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VulnMatch {
+    /// `CVE-2018-20679`, or an OSV id where no CVE exists.
+    pub id: String,
+    /// Component name as in [`Component::name`], or the device model for device-level CVEs.
+    pub component: String,
+    pub version: String,
+    /// Which rule matched, for example `cpe busybox:busybox versionEndExcluding 1.30.0`.
+    pub rule: String,
+    /// Where the identity came from: `binary-string`, `package-db`, `declaration`, `vendor-header`.
+    pub identity_source: String,
+    /// CVSS base score and severity from the highest-version metric available.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss_score: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub cvss_severity: Option<String>,
+    /// Listed in CISA's Known Exploited Vulnerabilities catalogue.
+    pub kev: bool,
+    /// One-line description from the record.
+    pub summary: String,
+    /// VEX status: `affected`, `not_affected`, `under_investigation`, `fixed`.
+    pub vex_status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub vex_justification: Option<String>,
+}

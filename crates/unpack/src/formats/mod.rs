@@ -2,13 +2,62 @@
 
 use crate::Format;
 
+pub mod android_sparse;
+pub mod bzip2;
+pub mod cpio;
+pub mod cramfs;
+pub mod ext;
+pub mod fit;
 pub mod gzip;
+pub mod jffs2;
+pub mod linux_kernel;
+pub mod lz4;
+pub mod lzma;
+pub mod lzo;
+pub mod romfs;
+pub mod sevenz;
+pub mod squashfs;
 pub mod tar;
+pub mod tplink;
+pub mod trx;
+pub mod ubi;
+pub mod uimage;
+pub mod xz;
+pub mod yaffs2;
+pub mod zip;
+pub mod zlib;
+pub mod zstd;
 
 /// All formats in the order their candidates win when two start at the same offset:
 /// file systems and archives before the compressors that could also match inside them.
 pub fn all() -> Vec<&'static dyn Format> {
-    vec![&tar::Tar, &gzip::Gzip]
+    vec![
+        &tplink::Tplink,
+        &uimage::Uimage,
+        &fit::Fit,
+        &trx::Trx,
+        &android_sparse::AndroidSparse,
+        &linux_kernel::LinuxKernel,
+        &squashfs::Squashfs,
+        &cramfs::Cramfs,
+        &jffs2::Jffs2,
+        &yaffs2::Yaffs2,
+        &ubi::Ubi,
+        &romfs::Romfs,
+        &ext::Ext,
+        &tar::Tar,
+        &cpio::Cpio,
+        &zip::Zip,
+        &sevenz::Sevenz,
+        &gzip::Gzip,
+        &xz::Xz,
+        &lzma::Lzma,
+        &bzip2::Bzip2,
+        &zstd::Zstd,
+        &lz4::Lz4,
+        &lzo::Lzo,
+        &zlib::Zlib,
+    ]
 }
 
 /// Reads a little- or big-endian integer at `off`, or `None` past the end.

@@ -1,0 +1,1 @@
+//! baseliner-baseline (being written).

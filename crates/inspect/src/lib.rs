@@ -1,0 +1,1 @@
+//! baseliner-inspect (being written).

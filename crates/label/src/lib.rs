@@ -1,0 +1,1 @@
+//! baseliner-label (being written).

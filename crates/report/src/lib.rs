@@ -1,0 +1,1 @@
+//! baseliner-report (being written).

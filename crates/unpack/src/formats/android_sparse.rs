@@ -1,0 +1,27 @@
+//! android_sparse (not implemented yet).
+
+use crate::format::{Format, Magic, Probe};
+use crate::{Error, Sink};
+
+pub struct AndroidSparse;
+
+impl Format for AndroidSparse {
+    fn name(&self) -> &'static str {
+        "android_sparse"
+    }
+    fn magics(&self) -> &'static [Magic] {
+        &[]
+    }
+    fn probe(&self, _data: &[u8], _start: usize) -> Option<Probe> {
+        None
+    }
+    fn extract(
+        &self,
+        _data: &[u8],
+        _start: usize,
+        _probe: &Probe,
+        _sink: &mut Sink,
+    ) -> Result<u64, Error> {
+        Err(Error::bad("android_sparse is not implemented yet"))
+    }
+}

@@ -1,0 +1,27 @@
+//! linux_kernel (not implemented yet).
+
+use crate::format::{Format, Magic, Probe};
+use crate::{Error, Sink};
+
+pub struct LinuxKernel;
+
+impl Format for LinuxKernel {
+    fn name(&self) -> &'static str {
+        "linux_kernel"
+    }
+    fn magics(&self) -> &'static [Magic] {
+        &[]
+    }
+    fn probe(&self, _data: &[u8], _start: usize) -> Option<Probe> {
+        None
+    }
+    fn extract(
+        &self,
+        _data: &[u8],
+        _start: usize,
+        _probe: &Probe,
+        _sink: &mut Sink,
+    ) -> Result<u64, Error> {
+        Err(Error::bad("linux_kernel is not implemented yet"))
+    }
+}

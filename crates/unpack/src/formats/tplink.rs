@@ -1,0 +1,27 @@
+//! tplink (not implemented yet).
+
+use crate::format::{Format, Magic, Probe};
+use crate::{Error, Sink};
+
+pub struct Tplink;
+
+impl Format for Tplink {
+    fn name(&self) -> &'static str {
+        "tplink"
+    }
+    fn magics(&self) -> &'static [Magic] {
+        &[]
+    }
+    fn probe(&self, _data: &[u8], _start: usize) -> Option<Probe> {
+        None
+    }
+    fn extract(
+        &self,
+        _data: &[u8],
+        _start: usize,
+        _probe: &Probe,
+        _sink: &mut Sink,
+    ) -> Result<u64, Error> {
+        Err(Error::bad("tplink is not implemented yet"))
+    }
+}

@@ -1,0 +1,1 @@
+//! baseliner-vulns (being written).
