@@ -218,9 +218,6 @@ impl Run<'_> {
             if start < cursor {
                 continue;
             }
-            if self.quota.exhausted.load(Ordering::Relaxed) {
-                break;
-            }
             let fmt = self.formats[fidx];
             let probe = match catch_unwind(AssertUnwindSafe(|| fmt.probe(data, start))) {
                 Ok(Some(p)) => p,
@@ -254,6 +251,20 @@ impl Run<'_> {
                 });
                 covered.push((start as u64, len));
                 cursor = start + len as usize;
+                continue;
+            }
+            if self.quota.exhausted.load(Ordering::Relaxed) {
+                part.errors.push(self.err(
+                    rel,
+                    prov,
+                    start,
+                    fmt.name(),
+                    format!(
+                        "not extracted: a global quota was exhausted earlier ({})",
+                        probe.description
+                    ),
+                ));
+                cursor = start + probe.len.unwrap_or(1).max(1) as usize;
                 continue;
             }
             if depth >= self.limits.max_depth {
