@@ -1,1 +1,109 @@
-//! baseliner-baseline (being written).
+//! Requirement sets as data, the manufacturer's declaration, and the evaluation of
+//! findings + declaration into one verdict per provision.
+//!
+//! Library only: nothing here prints. The catalogue lives in `standards/*.toml` so that a
+//! reviewer can check the mapping provision by provision without reading Rust.
+
+pub mod catalogue;
+pub mod date;
+pub mod declaration;
+pub mod evaluate;
+pub mod securitytxt;
+
+use baseliner_model::{
+    ASSESSMENT_SCHEMA_VERSION, Assessment, Component, Finding, ImageInfo, ProductInfo, StageTiming,
+    ToolInfo, VulnMatch,
+};
+
+pub use catalogue::{CATALOGUE_VERSION, Method, PROFILES, Profile, Provision, profile};
+pub use date::Date;
+pub use declaration::{Declaration, DeclarationError, IcsAnswer, Support};
+pub use evaluate::{Inputs, evaluate, summarize};
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("requirement catalogue: {0}")]
+    Catalogue(String),
+    #[error(transparent)]
+    Declaration(#[from] DeclarationError),
+}
+
+/// What the pipeline hands over to build the assessment document.
+#[derive(Debug, Clone)]
+pub struct AssessmentInput<'a> {
+    pub profile: &'a Profile,
+    pub image: ImageInfo,
+    pub components: Vec<Component>,
+    pub findings: Vec<Finding>,
+    pub vulnerabilities: Vec<VulnMatch>,
+    pub declaration: Option<&'a Declaration>,
+    pub timings: Vec<StageTiming>,
+    pub tool_version: String,
+    pub kb_version: Option<String>,
+    pub today: Date,
+    /// RFC 3339 UTC time of the run (see [`now_rfc3339`]).
+    pub created: String,
+}
+
+/// Evaluates and assembles the assessment document.
+pub fn assess(input: AssessmentInput<'_>) -> Assessment {
+    let verdicts = evaluate(
+        input.profile,
+        &Inputs {
+            findings: &input.findings,
+            vulnerabilities: &input.vulnerabilities,
+            declaration: input.declaration,
+            today: input.today,
+        },
+    );
+    let summary = summarize(input.profile, &verdicts);
+    Assessment {
+        schema_version: ASSESSMENT_SCHEMA_VERSION.to_string(),
+        tool: ToolInfo {
+            name: "baseliner".into(),
+            version: input.tool_version,
+            catalogue_version: CATALOGUE_VERSION.into(),
+            kb_version: input.kb_version,
+        },
+        created: input.created,
+        profile: input.profile.name.clone(),
+        image: input.image,
+        product: input.declaration.map(product_info).unwrap_or_default(),
+        components: input.components,
+        findings: input.findings,
+        vulnerabilities: input.vulnerabilities,
+        verdicts,
+        summary,
+        timings: input.timings,
+    }
+}
+
+/// Product facts for reports and the label, from the declaration.
+pub fn product_info(d: &Declaration) -> ProductInfo {
+    ProductInfo {
+        manufacturer: d.product.manufacturer.clone(),
+        product: d.product.name.clone(),
+        model: d.product.model.clone(),
+        hardware_version: d.product.hardware_version.clone(),
+        firmware_version: d.product.firmware_version.clone(),
+        support_end: d.support.end_date.map(|e| e.to_string()),
+        disclosure_contact: d.disclosure.contact.clone(),
+        disclosure_policy: d.disclosure.policy_url.clone(),
+    }
+}
+
+/// Current UTC time as RFC 3339 with second precision.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let day = Date::from_days((secs / 86_400) as i64);
+    let rem = secs % 86_400;
+    format!(
+        "{day}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}

@@ -106,3 +106,9 @@ pub struct VulnMatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vex_justification: Option<String>,
 }
+
+mod assessment;
+pub use assessment::{
+    ASSESSMENT_SCHEMA_VERSION, Assessment, ImageInfo, Obligation, ProductInfo, StageTiming,
+    ToolInfo, Verdict, VerdictStatus, VerdictSummary,
+};

@@ -1,0 +1,204 @@
+//! Requirement sets as data: `standards/*.toml`, embedded at build time so the binary
+//! needs no files beside it, parsed and checked once per call.
+
+use std::collections::BTreeMap;
+
+use baseliner_model::Obligation;
+use serde::Deserialize;
+
+use crate::Error;
+
+/// Version of the catalogue data; recorded in every assessment.
+pub const CATALOGUE_VERSION: &str = "2026.11.0";
+
+/// How a provision can be established.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    /// Static analysis of the firmware image.
+    Firmware,
+    /// A test against a running device.
+    Live,
+    /// Only the manufacturer's word (ICS, IXIT, published documents).
+    Declaration,
+}
+
+/// One provision of a scheme.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Provision {
+    pub id: String,
+    pub obligation: Obligation,
+    /// Level of a levelled scheme (Singapore CLS) at which the provision first applies.
+    #[serde(default)]
+    pub level: Option<u8>,
+    /// Flags that must all hold for the provision to apply; `!flag` means the flag is false.
+    #[serde(default)]
+    pub when: Vec<String>,
+    /// The scheme's own notation of the condition, such as `MF(a)`.
+    #[serde(default)]
+    pub condition: Option<String>,
+    pub title: String,
+    pub checked_by: Vec<Method>,
+    /// Finding codes whose presence shows the provision is not met.
+    #[serde(default)]
+    pub findings: Vec<String>,
+    /// Declaration facts that support the provision (see `evaluate`).
+    #[serde(default)]
+    pub facts: Vec<String>,
+}
+
+impl Provision {
+    pub fn is_conditional(&self) -> bool {
+        !self.when.is_empty()
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemeHeader {
+    profile: String,
+    name: String,
+    edition: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SchemeFile {
+    scheme: SchemeHeader,
+    provision: Vec<Provision>,
+}
+
+/// A scheme narrowed to what one profile asks for.
+#[derive(Debug, Clone)]
+pub struct Profile {
+    /// Profile name, such as `sg-cls-2`.
+    pub name: String,
+    pub scheme_name: String,
+    pub edition: String,
+    /// For levelled schemes, the level this profile targets.
+    pub level: Option<u8>,
+    pub provisions: Vec<Provision>,
+}
+
+/// The embedded data files, by file stem.
+const FILES: &[(&str, &str)] = &[
+    (
+        "etsi-en-303-645",
+        include_str!("../standards/etsi-en-303-645.toml"),
+    ),
+    (
+        "etsi-en-303-645-v3",
+        include_str!("../standards/etsi-en-303-645-v3.toml"),
+    ),
+    ("uk-psti", include_str!("../standards/uk-psti.toml")),
+    ("eu-cra", include_str!("../standards/eu-cra.toml")),
+    ("sg-cls", include_str!("../standards/sg-cls.toml")),
+    ("nistir-8425", include_str!("../standards/nistir-8425.toml")),
+];
+const FLAGS: &str = include_str!("../standards/flags.toml");
+const CODES: &str = include_str!("../standards/codes.toml");
+
+/// Profile names scripts may rely on.
+pub const PROFILES: &[&str] = &[
+    "etsi-en-303-645",
+    "etsi-en-303-645-v3",
+    "uk-psti",
+    "eu-cra",
+    "sg-cls-1",
+    "sg-cls-2",
+    "sg-cls-3",
+    "sg-cls-4",
+    "nistir-8425",
+];
+
+fn parse_scheme(stem: &str, text: &str) -> Result<SchemeFile, Error> {
+    toml::from_str(text).map_err(|e| Error::Catalogue(format!("standards/{stem}.toml: {e}")))
+}
+
+/// Loads one profile by name.
+pub fn profile(name: &str) -> Result<Profile, Error> {
+    let (stem, level) = match name.strip_prefix("sg-cls-") {
+        Some(l) => {
+            let level: u8 = l
+                .parse()
+                .ok()
+                .filter(|n| (1..=4).contains(n))
+                .ok_or_else(|| unknown_profile(name))?;
+            ("sg-cls", Some(level))
+        }
+        None => (name, None),
+    };
+    let text = FILES
+        .iter()
+        .find(|(s, _)| *s == stem && (stem != "sg-cls" || level.is_some()))
+        .map(|(_, t)| *t)
+        .ok_or_else(|| unknown_profile(name))?;
+    let file = parse_scheme(stem, text)?;
+    let provisions = file
+        .provision
+        .into_iter()
+        .filter(|p| match (level, p.level) {
+            (Some(max), Some(l)) => l <= max,
+            _ => true,
+        })
+        .collect();
+    Ok(Profile {
+        name: name.to_string(),
+        scheme_name: file.scheme.name,
+        edition: file.scheme.edition,
+        level,
+        provisions,
+    })
+}
+
+fn unknown_profile(name: &str) -> Error {
+    Error::Catalogue(format!(
+        "unknown profile `{name}`; choose one of: {}",
+        PROFILES.join(", ")
+    ))
+}
+
+/// Every condition/feature flag a declaration may set, with what it means.
+pub fn flags() -> BTreeMap<String, String> {
+    #[derive(Deserialize)]
+    struct F {
+        flags: BTreeMap<String, String>,
+    }
+    toml::from_str::<F>(FLAGS)
+        .map(|f| f.flags)
+        .unwrap_or_default()
+}
+
+/// Every finding code the mapping may name, with a short description.
+pub fn known_codes() -> BTreeMap<String, String> {
+    #[derive(Deserialize)]
+    struct C {
+        codes: BTreeMap<String, String>,
+    }
+    toml::from_str::<C>(CODES)
+        .map(|c| c.codes)
+        .unwrap_or_default()
+}
+
+/// The profile header of each embedded file, to check file and profile names agree.
+#[doc(hidden)]
+pub fn embedded_headers() -> Vec<(String, String)> {
+    FILES
+        .iter()
+        .filter_map(|(stem, text)| {
+            parse_scheme(stem, text)
+                .ok()
+                .map(|f| (stem.to_string(), f.scheme.profile))
+        })
+        .collect()
+}
+
+/// Every provision id of every embedded scheme (ICS answers must name one of them).
+pub fn all_provision_ids() -> std::collections::BTreeSet<String> {
+    FILES
+        .iter()
+        .filter_map(|(stem, text)| parse_scheme(stem, text).ok())
+        .flat_map(|f| f.provision.into_iter().map(|p| p.id))
+        .collect()
+}
