@@ -186,6 +186,34 @@ pub fn unpack(
     })
 }
 
+/// Runs one format's probe and extraction on `data` at offset 0 into `dir`, with the
+/// given limits: the entry point of the fuzz targets in `fuzz/` and of format tests
+/// that want one extractor without the carving driver around it.
+pub fn extract_one(
+    format: &str,
+    data: &[u8],
+    dir: &Path,
+    limits: &Limits,
+) -> Result<Option<(u64, Vec<FileRecord>)>, Error> {
+    let fmt = formats::all()
+        .into_iter()
+        .find(|f| f.name() == format)
+        .ok_or_else(|| Error::Usage(format!("no format named {format:?}")))?;
+    let Some(probe) = fmt.probe(data, 0) else {
+        return Ok(None);
+    };
+    let quota = Quota::default();
+    let mut sink = Sink::new(
+        dir.to_path_buf(),
+        limits,
+        &quota,
+        format!("fuzz@0x0:{format}"),
+        data.len() as u64,
+    );
+    let n = fmt.extract(data, 0, &probe, &mut sink)?;
+    Ok(Some((n, sink.records)))
+}
+
 /// Memory-maps a file (empty files cannot be mapped and yield `None`).
 pub fn map_file(file: &fs::File) -> io::Result<Option<memmap2::Mmap>> {
     if file.metadata()?.len() == 0 {

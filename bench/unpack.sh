@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Unpack benchmark: baseliner vs unblob vs binwalk v3 on every image of the firmware
+# corpus, plus Debian's unsquashfs on the carved squashfs as the floor, and a peak-memory
+# check on a generated 1 GiB image. Run by hand; prints a Markdown table.
+#
+#   bench/unpack.sh [RUNS]        (default 5 runs, median reported)
+#
+# Installs the peers as a user would here: unblob from PyPI into a venv, binwalk v3 from
+# crates.io (the PyPI binwalk3 wrapper ships no binary for this platform). Neither has
+# sasquatch, so both recover little from vendor squashfs; the table says so.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/.." && pwd)"
+work="${BENCH_WORK:-/tmp/baseliner-bench}"
+corpus="${CORPUS:-$root/../shared/corpus}"
+runs="${1:-5}"
+mkdir -p "$work"
+
+if [ ! -d "$corpus/firmware" ]; then
+  echo "corpus not found at $corpus (set CORPUS=...)" >&2
+  exit 1
+fi
+
+need_apt=()
+command -v unsquashfs >/dev/null || need_apt+=(squashfs-tools)
+[ -x /usr/bin/time ] || need_apt+=(time)
+if [ "${#need_apt[@]}" -gt 0 ]; then
+  apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+if [ ! -x "$work/venv/bin/unblob" ]; then
+  python3 -m venv "$work/venv"
+  "$work/venv/bin/pip" install -q unblob
+fi
+if [ ! -x "$work/cargo/bin/binwalk" ]; then
+  cargo install -q binwalk --locked --root "$work/cargo"
+fi
+(cd "$root" && cargo build -q --release -p baseliner)
+
+python3 "$here/unpack_bench.py" \
+  --runs "$runs" --work "$work" --corpus "$corpus" \
+  --baseliner "$root/target/release/baseliner" \
+  --unblob "$work/venv/bin/unblob" \
+  --binwalk "$work/cargo/bin/binwalk"

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Seeds each fuzz target's corpus from the shared fixtures (local copies, git-ignored).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+src="${CORPUS:-$here/../../shared/corpus}/formats"
+seed() { mkdir -p "$here/corpus/$1"; shift; for f in "$@"; do [ -f "$f" ] && cp "$f" "$here/corpus/${target}/" || true; done; }
+for target in squashfs cramfs jffs2 yaffs2 ubi romfs uimage fit trx tplink android_sparse linux_kernel cpio; do mkdir -p "$here/corpus/$target"; done
+cp "$src"/squashFS__* "$src"/dissect-squashfs_* "$src"/binwalk-squashfs.bin "$here/corpus/squashfs/"
+cp "$src"/binwalk-cramfs.bin "$src"/sevenz__cramfs.img "$here/corpus/cramfs/"
+cp "$src"/jffs2__* "$here/corpus/jffs2/"
+cp "$src"/yaffs__* "$src"/binwalk-yaffs2.bin "$here/corpus/yaffs2/"
+head -c 262144 "$src"/ubi__ubi.img > "$here/corpus/ubi/ubi-head.img"
+cp "$src"/binwalk-romfs.bin "$src"/generic_fs__romfs.img "$here/corpus/romfs/"
+cp "$src"/uboot__uboot.image_with_header "$src"/maxlinear__maxlinear-uimage-v2.bin "$here/corpus/uimage/"
+head -c 65536 "$src"/uboot__fit.itb > "$here/corpus/fit/fit-head.itb"; cp "$src"/uboot__uboot.dtb "$here/corpus/fit/"
+cp "$src"/trx__trx.img "$here/corpus/trx/"
+head -c 65536 "$src"/tpl__test.tpl > "$here/corpus/tplink/tpl-head.bin"
+cp "$src"/android_simg__simg.img "$here/corpus/android_sparse/"
+cp "$src"/linuxkernel__zImage_be32 "$src"/linuxkernel__bogus_image.bin "$here/corpus/linux_kernel/"
+cp "$src"/patool__test.cpio "$here/corpus/cpio/"
+echo "seeded $(find "$here/corpus" -type f | wc -l) files"
