@@ -43,6 +43,10 @@ pub struct Provision {
     /// Finding codes whose presence shows the provision is not met.
     #[serde(default)]
     pub findings: Vec<String>,
+    /// Finding codes cited as context only: they inform but never fail the provision
+    /// (positive evidence such as an update client, or a suspicion the manufacturer closes).
+    #[serde(default)]
+    pub notes: Vec<String>,
     /// Declaration facts that support the provision (see `evaluate`).
     #[serde(default)]
     pub facts: Vec<String>,

@@ -310,19 +310,19 @@ fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -
     let ics = decl.and_then(|d| d.ics.get(&prov.id));
     let ics_field = format!("ics.\"{}\"", prov.id);
 
+    let is_fail_code = |c: &Citation| prov.findings.iter().any(|pat| code_matches(pat, &c.code));
     let matching: Vec<&Citation> = cites
         .iter()
-        .filter(|c| prov.findings.iter().any(|pat| code_matches(pat, &c.code)))
+        .filter(|c| is_fail_code(c) || prov.notes.iter().any(|pat| code_matches(pat, &c.code)))
         .collect();
     for c in &matching {
         if !v.findings.contains(&c.code) {
             v.findings.push(c.code.clone());
         }
     }
-    let failing: Vec<&&Citation> = matching
+    let (failing, noted): (Vec<&Citation>, Vec<&Citation>) = matching
         .iter()
-        .filter(|c| c.severity >= Severity::Low)
-        .collect();
+        .partition(|c| is_fail_code(c) && c.severity >= Severity::Low);
     if !failing.is_empty() {
         v.status = VerdictStatus::Fail;
         for c in failing.iter().take(8) {
@@ -342,7 +342,7 @@ fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -
         }
         return v;
     }
-    for c in &matching {
+    for c in noted.iter().take(8) {
         v.reasons
             .push(format!("noted {} ({}): {}", c.code, c.severity, c.text));
     }
