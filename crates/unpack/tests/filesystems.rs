@@ -1,0 +1,268 @@
+//! The flash and read-only file system extractors (cramfs, jffs2, yaffs2, UBI/UBIFS,
+//! romfs, ext2/3/4) on real fixtures from the shared corpus, plus hostile variants.
+//!
+//! Expected contents were established independently of this crate: by decompressing
+//! the fixtures' blocks with Python's zlib and hashing the byte ranges the on-disk
+//! structures point to, and for ext by building the image with `mke2fs -d`.
+
+use std::path::{Path, PathBuf};
+
+use baseliner_unpack::{EntryKind, FileRecord, Limits, Report, unpack};
+
+const CORPUS: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../../../shared/corpus/formats"
+);
+
+const TESTFILE1: &str = "d558c9339cb967341d701e3184f863d3928973fccdc1d96042583730b5c7b76a";
+const TESTFILE2: &str = "faa11db49f32a90b51dfc3f0254f9fd7a7b46d0b570abd47e1943b86d554447a";
+const TESTFILE3: &str = "289b5a050a83837f192d7129e4c4e02570b94b4924e50159fad5ed1067cfbfeb";
+const LSB_RELEASE: &str = "6dc8ba4242e0e699e3360b84e38ccecfc4dcedaa4701c8ebee3836decd815654";
+
+fn fixture(name: &str) -> Option<PathBuf> {
+    let p = Path::new(CORPUS).join(name);
+    if p.is_file() {
+        Some(p)
+    } else {
+        eprintln!(
+            "skipping: corpus fixture {} is absent (the shared corpus is not checked out)",
+            p.display()
+        );
+        None
+    }
+}
+
+fn run(image: &Path) -> (tempfile::TempDir, Report) {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let report = unpack(image, &out, &Limits::default(), None).unwrap();
+    (tmp, report)
+}
+
+/// Unpacks a corpus fixture, or `None` (with a message) when the corpus is absent.
+fn run_fixture(name: &str) -> Option<(tempfile::TempDir, Report)> {
+    fixture(name).map(|p| run(&p))
+}
+
+/// The record whose path inside its file system is `fs_path`, extracted by `format`.
+fn rec<'a>(r: &'a Report, format: &str, fs_path: &str) -> &'a FileRecord {
+    r.files
+        .iter()
+        .find(|f| f.fs_path == fs_path && f.provenance.contains(&format!(":{format}:")))
+        .unwrap_or_else(|| {
+            let all: Vec<_> = r.files.iter().map(|f| &f.provenance).collect();
+            panic!("{fs_path} not extracted by {format}; have {all:#?}")
+        })
+}
+
+fn assert_file(r: &Report, format: &str, fs_path: &str, size: u64, sha: &str) {
+    let f = rec(r, format, fs_path);
+    assert_eq!(f.kind, EntryKind::File, "{fs_path}");
+    assert_eq!(f.size, size, "{fs_path}");
+    assert_eq!(f.sha256.as_deref(), Some(sha), "{fs_path}");
+    let disk = r.output_dir.join(&f.path);
+    assert_eq!(
+        std::fs::metadata(&disk).unwrap().len(),
+        size,
+        "{fs_path} on disk"
+    );
+}
+
+fn hit<'a>(r: &'a Report, format: &str) -> &'a baseliner_unpack::FormatHit {
+    r.formats
+        .iter()
+        .find(|h| h.format == format)
+        .unwrap_or_else(|| panic!("no {format} found; formats {:#?}", r.formats))
+}
+
+/// The three "test file" payloads most corpus file system fixtures carry.
+fn assert_generic_fs(r: &Report, format: &str) {
+    assert_file(r, format, "/testfile1", 62, TESTFILE1);
+    assert_file(r, format, "/testfile2", 28, TESTFILE2);
+    assert_file(r, format, "/generic folder/test file 3_.txt", 20, TESTFILE3);
+    assert_eq!(rec(r, format, "/generic folder").kind, EntryKind::Dir);
+}
+
+fn mode_of(r: &Report, format: &str, fs_path: &str) -> u32 {
+    rec(r, format, fs_path).mode
+}
+
+/// Feeds every prefix of `data` and a series of bit flips to `unpack`: it must
+/// return (an error is fine) without panicking or hanging.
+fn hostile(data: &[u8], step: usize) {
+    let tmp = tempfile::tempdir().unwrap();
+    let limits = Limits {
+        max_total_bytes: 64 << 20,
+        ..Limits::default()
+    };
+    let mut n = 0;
+    let mut check = |bytes: &[u8]| {
+        n += 1;
+        let img = tmp.path().join(format!("img{n}"));
+        std::fs::write(&img, bytes).unwrap();
+        let out = tmp.path().join(format!("out{n}"));
+        let r = unpack(&img, &out, &limits, None).unwrap();
+        assert!(
+            !r.errors.iter().any(|e| e.reason.contains("panicked")),
+            "panic on variant {n}: {:?}",
+            r.errors
+        );
+        let _ = std::fs::remove_dir_all(&out);
+        let _ = std::fs::remove_file(&img);
+    };
+    for cut in (0..data.len()).step_by(step.max(1)) {
+        check(&data[..cut]);
+    }
+    let mut flipped = data.to_vec();
+    for i in (0..data.len()).step_by((data.len() / 97).max(1)) {
+        flipped[i] ^= 0x5a;
+        check(&flipped);
+    }
+}
+
+// ---------------------------------------------------------------- romfs
+
+#[test]
+fn romfs_generic_fixture() {
+    let Some((_t, r)) = run_fixture("generic_fs__romfs.img") else {
+        return;
+    };
+    assert_generic_fs(&r, "romfs");
+    let h = hit(&r, "romfs");
+    assert_eq!(h.offset, 0);
+    assert_eq!(h.length, Some(0x1b0));
+    assert!(h.description.contains("rom 56f292f7"), "{}", h.description);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+#[test]
+fn romfs_binwalk_fixture() {
+    let Some((_t, r)) = run_fixture("binwalk-romfs.bin") else {
+        return;
+    };
+    assert_file(&r, "romfs", "/lsb-release", 104, LSB_RELEASE);
+}
+
+#[test]
+fn romfs_hostile() {
+    let Some(p) = fixture("generic_fs__romfs.img") else {
+        return;
+    };
+    hostile(&std::fs::read(p).unwrap()[..0x1b0], 1);
+}
+
+// ---------------------------------------------------------------- cramfs
+
+#[test]
+fn cramfs_sevenz_fixture() {
+    let Some((_t, r)) = run_fixture("sevenz__cramfs.img") else {
+        return;
+    };
+    assert_generic_fs(&r, "cramfs");
+    assert_eq!(mode_of(&r, "cramfs", "/testfile1"), 0o100664);
+    assert_eq!(mode_of(&r, "cramfs", "/generic folder"), 0o40775);
+    let h = hit(&r, "cramfs");
+    assert_eq!(h.length, Some(4096));
+    assert!(h.description.contains("LE"), "{}", h.description);
+    assert!(h.description.contains("CRC ok"), "{}", h.description);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+#[test]
+fn cramfs_binwalk_fixture() {
+    let Some((_t, r)) = run_fixture("binwalk-cramfs.bin") else {
+        return;
+    };
+    assert_file(&r, "cramfs", "/lsb-release", 104, LSB_RELEASE);
+}
+
+#[test]
+fn cramfs_hostile() {
+    let Some(p) = fixture("sevenz__cramfs.img") else {
+        return;
+    };
+    let d = std::fs::read(p).unwrap();
+    hostile(&d[..0x150], 1);
+}
+
+// ---------------------------------------------------------------- jffs2
+
+#[test]
+fn jffs2_big_endian_fixture() {
+    let Some((_t, r)) = run_fixture("jffs2__jffs2_be.img") else {
+        return;
+    };
+    assert_generic_fs(&r, "jffs2");
+    assert_eq!(mode_of(&r, "jffs2", "/testfile1"), 0o100664);
+    let h = hit(&r, "jffs2");
+    assert!(h.description.starts_with("jffs2 BE"), "{}", h.description);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+#[test]
+fn jffs2_little_endian_fixture() {
+    let Some((_t, r)) = run_fixture("jffs2__jffs2_le.img") else {
+        return;
+    };
+    assert_generic_fs(&r, "jffs2");
+    assert!(hit(&r, "jffs2").description.starts_with("jffs2 LE"));
+}
+
+#[test]
+fn jffs2_gzip_wrapped_dissect_fixture() {
+    let Some((_t, r)) = run_fixture("dissect-jffs2.bin.gz") else {
+        return;
+    };
+    assert_file(
+        &r,
+        "jffs2",
+        "/test.txt",
+        9,
+        "bfe5ed57e6e323555b379c660aa8d35b70c2f8f07cf03ad6747266495ac13be0",
+    );
+    let l = rec(&r, "jffs2", "/foo/bar/link.txt");
+    assert_eq!(l.kind, EntryKind::Symlink);
+    assert_eq!(l.link_target.as_deref(), Some("/test.txt"));
+}
+
+#[test]
+fn jffs2_gzip_wrapped_zlib_fixture() {
+    let Some((_t, r)) = run_fixture("dissect-jffs2.zlib.bin.gz") else {
+        return;
+    };
+    // A 103,911-byte PNG spread over many zlib and uncompressed data nodes.
+    assert_file(
+        &r,
+        "jffs2",
+        "/fox-banner.png",
+        103_911,
+        "d5282cfca5aaa91c06773b089a814fcf41ad979c6a9723f839a7ae185eb5076a",
+    );
+    assert_file(
+        &r,
+        "jffs2",
+        "/folder/file.txt",
+        6,
+        "a1df3872b9426bc5c0762f4bac6ad6cd8a2c79ea05847da9fa12e0da71907a49",
+    );
+    assert_file(
+        &r,
+        "jffs2",
+        "/readme.md",
+        126,
+        "9e9706ee38a6eb8b4177ec70b4f46b090e12d581828a73b2c648d295f5aea057",
+    );
+    assert_eq!(
+        rec(&r, "jffs2", "/link.txt").link_target.as_deref(),
+        Some("tests/data/disk/folder/file.txt")
+    );
+}
+
+#[test]
+fn jffs2_hostile() {
+    let Some(p) = fixture("jffs2__jffs2_be.img") else {
+        return;
+    };
+    let d = std::fs::read(p).unwrap();
+    hostile(&d[..0x264], 1);
+}
