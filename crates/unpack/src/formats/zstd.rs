@@ -1,27 +1,117 @@
-//! zstd (not implemented yet).
+//! zstd: one frame (magic 0xFD2FB528, a checked frame header, blocks, optional
+//! XXH64 checksum), decoded by the pure-Rust ruzstd, which caps the window at 100 MiB.
 
-use crate::format::{Format, Magic, Probe};
+use std::io::Read;
+
+use ruzstd::decoding::StreamingDecoder;
+
+use crate::codec::Counting;
+use crate::format::{Confidence, Format, Magic, Probe};
+use crate::formats::lzma::finish_stream;
 use crate::{Error, Sink};
 
 pub struct Zstd;
+
+const MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
+/// Largest window accepted: ruzstd's own cap.
+const MAX_WINDOW: u64 = 100 << 20;
+
+/// Checks the frame header; returns (window size or content size, checksum flag).
+fn header(d: &[u8]) -> Option<(u64, bool)> {
+    if d.get(..4)? != MAGIC {
+        return None;
+    }
+    let fhd = *d.get(4)?;
+    if fhd & 0x08 != 0 {
+        return None; // reserved bit
+    }
+    let single = fhd & 0x20 != 0;
+    let did_len = [0usize, 1, 2, 4][(fhd & 3) as usize];
+    let fcs_len = match fhd >> 6 {
+        0 if single => 1,
+        0 => 0,
+        1 => 2,
+        2 => 4,
+        _ => 8,
+    };
+    let mut p = 5usize;
+    let mut window = 0u64;
+    if !single {
+        let wd = *d.get(p)?;
+        let log = 10 + (wd >> 3) as u32;
+        if log > 31 {
+            return None;
+        }
+        let base = 1u64 << log;
+        window = base + (base / 8) * (wd & 7) as u64;
+        p += 1;
+    }
+    p += did_len;
+    let fcs = d.get(p..p + fcs_len)?;
+    let mut size = 0u64;
+    for (i, b) in fcs.iter().enumerate() {
+        size |= (*b as u64) << (8 * i);
+    }
+    if fcs_len == 2 {
+        size += 256;
+    }
+    p += fcs_len;
+    // The first block header: type 3 is reserved.
+    let bh = *d.get(p)?;
+    if (bh >> 1) & 3 == 3 {
+        return None;
+    }
+    let w = if single { size } else { window };
+    (w <= MAX_WINDOW).then_some((w, fhd & 0x04 != 0))
+}
 
 impl Format for Zstd {
     fn name(&self) -> &'static str {
         "zstd"
     }
     fn magics(&self) -> &'static [Magic] {
-        &[]
+        const M: &[Magic] = &[Magic::at0(MAGIC)];
+        M
     }
-    fn probe(&self, _data: &[u8], _start: usize) -> Option<Probe> {
-        None
+    fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
+        let (w, sum) = header(data.get(start..)?)?;
+        Some(Probe::extract(
+            None,
+            Confidence::Strong,
+            format!(
+                "zstd, window {} KiB{}",
+                w / 1024,
+                if sum { ", checksum" } else { "" }
+            ),
+        ))
     }
     fn extract(
         &self,
-        _data: &[u8],
-        _start: usize,
+        data: &[u8],
+        start: usize,
         _probe: &Probe,
-        _sink: &mut Sink,
+        sink: &mut Sink,
     ) -> Result<u64, Error> {
-        Err(Error::bad("zstd is not implemented yet"))
+        let d = data.get(start..).unwrap_or(&[]);
+        let (_, has_sum) = header(d).ok_or_else(|| Error::bad("zstd header no longer valid"))?;
+        let mut rest: &[u8] = d;
+        let dec = StreamingDecoder::new(&mut rest)
+            .map_err(|e| Error::bad(format!("zstd frame header at 0x{start:x}: {e}")))?;
+        let mut dec = Counting {
+            inner: dec,
+            count: 0,
+        };
+        let mut res = sink.stream("decompressed", &mut dec as &mut dyn Read);
+        let out = dec.count;
+        let frame = dec.inner.into_frame_decoder();
+        if res.is_ok()
+            && has_sum
+            && frame.get_checksum_from_data() != frame.get_calculated_checksum()
+        {
+            res = Err(Error::bad("zstd content checksum mismatch"));
+        }
+        let consumed = (d.len() - rest.len()) as u64;
+        let ended = res.is_ok();
+        finish_stream("zstd", start, res, out, ended, consumed, sink)
     }
 }
