@@ -1,0 +1,8 @@
+//! The check families, one module each.
+
+pub mod components;
+pub mod credentials;
+pub mod crypto;
+pub mod hardening;
+pub mod services;
+pub mod update;

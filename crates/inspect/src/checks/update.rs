@@ -1,0 +1,209 @@
+//! Update mechanism: which update clients are present, whether anything verifies
+//! signatures, and downloads that skip TLS verification or use plain HTTP.
+
+use baseliner_model::Evidence;
+
+use crate::codes::finding;
+use crate::context::{Context, line_at};
+use crate::{Check, CheckOutput, Family};
+
+pub struct Update;
+
+const MAX_EVIDENCE: usize = 50;
+
+/// Update clients by file name.
+const CLIENTS: &[&str] = &[
+    "sysupgrade",
+    "opkg",
+    "swupdate",
+    "rauc",
+    "mender",
+    "fwupdate",
+    "fw_upgrade",
+    "firmware_upgrade",
+    "upgrade.cgi",
+    "upgrade_fw",
+    "fwupgrade",
+    "upgrade",
+    "ota",
+    "otad",
+    "update_firmware",
+    "apk",
+    "hawkbit",
+    "softwareupdate",
+];
+
+const INSECURE: &[&str] = &[
+    "--no-check-certificate",
+    "curl -k ",
+    "curl -sk",
+    "curl -ks",
+    "curl --insecure",
+    "--insecure ",
+];
+
+impl Check for Update {
+    fn name(&self) -> &'static str {
+        "update"
+    }
+    fn family(&self) -> Family {
+        Family::Update
+    }
+    fn literals(&self) -> &'static [&'static str] {
+        &[
+            "--no-check-certificate",
+            "curl -k ",
+            "curl -sk",
+            "curl -ks",
+            "curl --insecure",
+            "--insecure ",
+            "http://",
+            "usign",
+            "fw_verify",
+            "verify_signature",
+            "signature_verify",
+            "check_signature",
+        ]
+    }
+    fn run(&self, ctx: &Context) -> CheckOutput {
+        let mut out = CheckOutput::default();
+        let mut clients: Vec<Evidence> = Vec::new();
+        let mut verify: Vec<Evidence> = Vec::new();
+        for (i, e) in ctx.tree.entries.iter().enumerate() {
+            let n = e.name();
+            let under_bin = e.under("bin")
+                || e.under("sbin")
+                || e.under("cgi-bin")
+                || e.under("www")
+                || e.under("webroot");
+            if under_bin && CLIENTS.contains(&n) || n.ends_with(".cgi") && n.contains("upgrade") {
+                clients.push(ctx.evidence(
+                    i,
+                    None,
+                    e.link_target.as_ref().map(|t| format!("-> {t}")),
+                ));
+            }
+            if e.under("etc/opkg/keys")
+                || e.under("etc/swupdate") && n.ends_with(".pem")
+                || n == "rauc" && e.under("etc")
+                || e.ends_with("etc/rauc/keyring.pem")
+                || e.ends_with("usr/share/mender/identity")
+                || n == "usign" && under_bin
+            {
+                verify.push(ctx.evidence(i, None, None));
+            }
+        }
+        for lit in [
+            "usign",
+            "fw_verify",
+            "verify_signature",
+            "signature_verify",
+            "check_signature",
+        ] {
+            for h in ctx.hits(lit).iter().take(MAX_EVIDENCE) {
+                let is_script = ctx.data(h.file).starts_with(b"#!");
+                if is_script && verify.len() < MAX_EVIDENCE {
+                    verify.push(ctx.line_evidence(h.file, h.offset));
+                }
+            }
+        }
+        if !clients.is_empty() {
+            clients.truncate(MAX_EVIDENCE);
+            out.findings.push(finding(
+                "UPD-001",
+                format!("{} update client(s) present", clients.len()),
+                clients.clone(),
+            ));
+            if verify.is_empty() {
+                out.findings.push(finding(
+                    "UPD-003",
+                    "no update signature verification key or call was found beside the update client",
+                    clients,
+                ));
+            }
+        }
+        if !verify.is_empty() {
+            verify.truncate(MAX_EVIDENCE);
+            out.findings.push(finding(
+                "UPD-002",
+                "update signature verification evidence",
+                verify,
+            ));
+        }
+        let mut insecure = Vec::new();
+        for lit in INSECURE {
+            for h in ctx.hits(lit) {
+                let data = ctx.data(h.file);
+                let (start, line) = line_at(data, h.offset);
+                let binary = !crate::context::is_text(data);
+                // In a binary, only a command line that also names wget or curl counts.
+                if binary && !(line.contains("wget") || line.contains("curl"))
+                    || line.trim_start().starts_with('#')
+                {
+                    continue;
+                }
+                if insecure.iter().any(|e: &Evidence| {
+                    e.path
+                        == ctx
+                            .entry(h.file)
+                            .map(|x| x.fs_path.clone())
+                            .unwrap_or_default()
+                        && e.offset == Some(start as u64)
+                }) {
+                    continue;
+                }
+                if insecure.len() < MAX_EVIDENCE {
+                    insecure.push(ctx.evidence(h.file, Some(start as u64), Some(line)));
+                }
+            }
+        }
+        if !insecure.is_empty() {
+            out.findings.push(finding(
+                "UPD-004",
+                format!(
+                    "{} download command(s) with TLS certificate verification turned off",
+                    insecure.len()
+                ),
+                insecure,
+            ));
+        }
+        let mut plain = Vec::new();
+        for h in ctx.hits("http://") {
+            let data = ctx.data(h.file);
+            if !crate::context::is_text(data) {
+                continue;
+            }
+            let (start, line) = line_at(data, h.offset);
+            let low = line.to_ascii_lowercase();
+            let fetch = low.contains("wget")
+                || low.contains("curl")
+                || low.contains("src/gz")
+                || low.contains("tftp")
+                || low.contains("update")
+                || low.contains("upgrade")
+                || low.contains("firmware");
+            let local = low.contains("http://127.")
+                || low.contains("http://localhost")
+                || low.contains("http://192.168.")
+                || low.contains("http://www.w3.org")
+                || low.contains("http://schemas.");
+            if !fetch || local || line.trim_start().starts_with("<!--") {
+                continue;
+            }
+            if plain.len() < MAX_EVIDENCE {
+                plain.push(ctx.evidence(h.file, Some(start as u64), Some(line)));
+            }
+        }
+        if !plain.is_empty() {
+            out.findings.push(finding(
+                "UPD-005",
+                format!(
+                    "{} plain-HTTP fetch(es) of updates, packages or firmware",
+                    plain.len()
+                ),
+                plain,
+            ));
+        }
+        out
+    }
+}

@@ -1,0 +1,227 @@
+//! What every check sees: the tree, each file mapped once, its hash, and the hits
+//! of one shared Aho-Corasick pass over all files for the literals the checks asked for.
+
+use std::collections::HashMap;
+use std::fs::{self, File};
+
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use baseliner_model::Evidence;
+use memmap2::Mmap;
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::tree::{Entry, Tree};
+
+/// Hits of one literal kept per file at most: enough evidence, bounded memory.
+pub const MAX_HITS_PER_FILE: usize = 64;
+/// Longest excerpt in evidence.
+pub const MAX_EXCERPT: usize = 160;
+
+/// A literal found in a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Hit {
+    pub file: usize,
+    pub offset: usize,
+}
+
+/// The shared, read-only input of every check.
+pub struct Context<'t> {
+    pub tree: &'t Tree,
+    maps: Vec<Option<Mmap>>,
+    sha: Vec<String>,
+    hits: HashMap<&'static str, Vec<Hit>>,
+    /// Files that could not be read, with the reason.
+    pub unreadable: Vec<String>,
+}
+
+fn open_regular(e: &Entry) -> std::io::Result<File> {
+    // Never through a symlink: the tree may hold links pointing anywhere.
+    let m = fs::symlink_metadata(&e.disk)?;
+    if !m.file_type().is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    File::open(&e.disk)
+}
+
+impl<'t> Context<'t> {
+    /// Maps every regular file, hashes those without a hash, and runs one
+    /// Aho-Corasick pass for `literals` over each file (in parallel across files).
+    pub fn new(tree: &'t Tree, literals: &[&'static str]) -> Context<'t> {
+        let mut lits: Vec<&'static str> = literals.to_vec();
+        lits.sort_unstable();
+        lits.dedup();
+        let ac: Option<AhoCorasick> = if lits.is_empty() {
+            None
+        } else {
+            AhoCorasickBuilder::new()
+                .match_kind(MatchKind::Standard)
+                .build(&lits)
+                .ok()
+        };
+        type PerFile = (Option<Mmap>, String, Vec<(usize, usize)>, Option<String>);
+        let per: Vec<PerFile> = tree
+            .entries
+            .par_iter()
+            .map(|e| {
+                if e.kind != baseliner_unpack::EntryKind::File {
+                    return (None, e.sha256.clone().unwrap_or_default(), Vec::new(), None);
+                }
+                let map = match open_regular(e).and_then(|f| baseliner_unpack::map_file(&f)) {
+                    Ok(m) => m,
+                    Err(err) => {
+                        return (
+                            None,
+                            e.sha256.clone().unwrap_or_default(),
+                            Vec::new(),
+                            Some(format!("{}: {err}", e.fs_path)),
+                        );
+                    }
+                };
+                let data: &[u8] = map.as_deref().unwrap_or(&[]);
+                let sha = match &e.sha256 {
+                    Some(s) => s.clone(),
+                    None => hex::encode(Sha256::digest(data)),
+                };
+                let mut found = Vec::new();
+                if let Some(ac) = &ac {
+                    let mut count = vec![0usize; lits.len()];
+                    for m in ac.find_overlapping_iter(data) {
+                        let p = m.pattern().as_usize();
+                        if let Some(c) = count.get_mut(p)
+                            && *c < MAX_HITS_PER_FILE
+                        {
+                            *c += 1;
+                            found.push((p, m.start()));
+                        }
+                    }
+                }
+                (map, sha, found, None)
+            })
+            .collect();
+        let mut maps = Vec::with_capacity(per.len());
+        let mut sha = Vec::with_capacity(per.len());
+        let mut hits: HashMap<&'static str, Vec<Hit>> = HashMap::new();
+        let mut unreadable = Vec::new();
+        for (i, (m, s, found, err)) in per.into_iter().enumerate() {
+            maps.push(m);
+            sha.push(s);
+            for (p, off) in found {
+                if let Some(l) = lits.get(p) {
+                    hits.entry(l).or_default().push(Hit {
+                        file: i,
+                        offset: off,
+                    });
+                }
+            }
+            if let Some(e) = err {
+                unreadable.push(e);
+            }
+        }
+        Context {
+            tree,
+            maps,
+            sha,
+            hits,
+            unreadable,
+        }
+    }
+
+    pub fn entry(&self, i: usize) -> Option<&Entry> {
+        self.tree.entries.get(i)
+    }
+
+    /// The bytes of file `i` (empty for non-files and unreadable files).
+    pub fn data(&self, i: usize) -> &[u8] {
+        self.maps.get(i).and_then(|m| m.as_deref()).unwrap_or(&[])
+    }
+
+    pub fn sha256(&self, i: usize) -> &str {
+        self.sha.get(i).map(String::as_str).unwrap_or("")
+    }
+
+    /// Where `literal` occurs, in file order.
+    pub fn hits(&self, literal: &str) -> &[Hit] {
+        self.hits.get(literal).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    /// Regular files whose path ends with one of `suffixes` (component-aligned).
+    pub fn files_ending(&self, suffixes: &[&str]) -> Vec<usize> {
+        self.tree
+            .files()
+            .filter(|(_, e)| suffixes.iter().any(|s| e.ends_with(s)))
+            .map(|(i, _)| i)
+            .collect()
+    }
+
+    /// Evidence for file `i`, optionally at an offset with an excerpt.
+    pub fn evidence(&self, i: usize, offset: Option<u64>, excerpt: Option<String>) -> Evidence {
+        let (path, provenance) = self
+            .entry(i)
+            .map(|e| (e.fs_path.clone(), e.provenance.clone()))
+            .unwrap_or_default();
+        Evidence {
+            path,
+            provenance,
+            offset,
+            excerpt: excerpt.map(|s| clip(&s)),
+            sha256: self.sha256(i).to_string(),
+        }
+    }
+
+    /// Evidence for the line of file `i` holding byte `offset`.
+    pub fn line_evidence(&self, i: usize, offset: usize) -> Evidence {
+        let (start, line) = line_at(self.data(i), offset);
+        self.evidence(i, Some(start as u64), Some(line))
+    }
+}
+
+/// The line around `offset` as text, and where it starts.
+pub fn line_at(data: &[u8], offset: usize) -> (usize, String) {
+    let offset = offset.min(data.len());
+    let before = data.get(..offset).unwrap_or(&[]);
+    let start = memchr::memrchr2(b'\n', 0, before).map_or(0, |p| p + 1);
+    let start = start.max(offset.saturating_sub(MAX_EXCERPT));
+    let after = data.get(offset..).unwrap_or(&[]);
+    let end = offset + memchr::memchr2(b'\n', 0, after).unwrap_or(after.len());
+    let end = end.min(offset + MAX_EXCERPT);
+    let line = String::from_utf8_lossy(data.get(start..end).unwrap_or(&[]));
+    (start, line.trim().to_string())
+}
+
+/// Cuts an excerpt to [`MAX_EXCERPT`] characters, on a character boundary.
+pub fn clip(s: &str) -> String {
+    let s = s.trim();
+    if s.chars().count() <= MAX_EXCERPT {
+        return s.replace(['\n', '\r'], " ");
+    }
+    let mut out: String = s.chars().take(MAX_EXCERPT).collect();
+    out = out.replace(['\n', '\r'], " ");
+    out.push('…');
+    out
+}
+
+/// True when the data looks like text (no NUL in the first 8 KiB).
+pub fn is_text(data: &[u8]) -> bool {
+    let head = data.get(..data.len().min(8192)).unwrap_or(data);
+    memchr::memchr(0, head).is_none()
+}
+
+/// Text lines with their start offsets, for files that look like text. Bounded by
+/// the file size; lines are decoded lossily.
+pub fn text_lines(data: &[u8]) -> Vec<(usize, String)> {
+    if !is_text(data) {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    let mut pos = 0usize;
+    for raw in data.split(|&b| b == b'\n') {
+        out.push((
+            pos,
+            String::from_utf8_lossy(raw)
+                .trim_end_matches('\r')
+                .to_string(),
+        ));
+        pos = pos.saturating_add(raw.len() + 1);
+    }
+    out
+}
