@@ -266,3 +266,85 @@ fn jffs2_hostile() {
     let d = std::fs::read(p).unwrap();
     hostile(&d[..0x264], 1);
 }
+
+// ---------------------------------------------------------------- yaffs2
+
+#[test]
+fn yaffs2_big_endian_fixture() {
+    let Some((_t, r)) = run_fixture("yaffs__yaffs2_be.img") else {
+        return;
+    };
+    assert_generic_fs(&r, "yaffs2");
+    assert_eq!(mode_of(&r, "yaffs2", "/testfile1"), 0o100644);
+    let h = hit(&r, "yaffs2");
+    assert!(
+        h.description
+            .starts_with("yaffs2 BE, page 2048 + spare 64 (tags at 2), 4 objects"),
+        "{}",
+        h.description
+    );
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+#[test]
+fn yaffs2_little_endian_fixture() {
+    let Some((_t, r)) = run_fixture("yaffs__yaffs2_le.img") else {
+        return;
+    };
+    assert_generic_fs(&r, "yaffs2");
+    assert!(hit(&r, "yaffs2").description.starts_with("yaffs2 LE"));
+}
+
+#[test]
+fn yaffs2_binwalk_fixture() {
+    let Some((_t, r)) = run_fixture("binwalk-yaffs2.bin") else {
+        return;
+    };
+    // The yaffs2 sources themselves, 13 files over many 2048-byte chunks.
+    let expect = [
+        (
+            "/yutilsenv.h",
+            844,
+            "d17b77b186792ba473247dce5f2de9916b70f79667a4b77ded186a4425296b52",
+        ),
+        (
+            "/mkyaffs2image.c",
+            15107,
+            "bbb126ff5a49762055a6310186c9c5dd22534198fbd8ed77f6d768983af491a3",
+        ),
+        (
+            "/yaffs_guts.h",
+            27266,
+            "4e2568ade2817ec84dfbfa6ff199093c5f72569d0cad8d66dedcdd59091d08d6",
+        ),
+        (
+            "/yaffs_ecc.c",
+            7143,
+            "6ccece2209c40c37fa28059f028a6b281cea356ba469d0269f454514231b62a5",
+        ),
+        (
+            "/yportenv.h",
+            4903,
+            "cf9b21c9374b765524ac9c3f84f7a29690676cccf4d2138c2bcce66135f6b084",
+        ),
+    ];
+    for (p, size, sha) in expect {
+        assert_file(&r, "yaffs2", p, size, sha);
+    }
+    let n = r
+        .files
+        .iter()
+        .filter(|f| f.provenance.contains(":yaffs2:") && !f.provenance.contains(".extract"))
+        .count();
+    assert_eq!(n, 13);
+    assert!(hit(&r, "yaffs2").description.contains("(tags at 0)"));
+}
+
+#[test]
+fn yaffs2_hostile() {
+    let Some(p) = fixture("yaffs__yaffs2_be.img") else {
+        return;
+    };
+    let d = std::fs::read(p).unwrap();
+    hostile(&d, 37);
+}
