@@ -181,13 +181,16 @@ fn detect(d: &[u8]) -> Option<Geometry> {
     None
 }
 
+/// The latest copy of one data chunk: ((sequence, position), data offset, byte count).
+type ChunkRef = ((u32, usize), usize, usize);
+
 /// The replayed log: for each object its latest header, and its latest data chunks.
 struct Image {
     end: usize,
     chunks: usize,
     headers: HashMap<u32, ((u32, usize), Header)>,
-    /// object -> chunk id -> ((seq, position), data offset, byte count)
-    data: HashMap<u32, BTreeMap<u32, ((u32, usize), usize, usize)>>,
+    /// object -> chunk id -> latest copy
+    data: HashMap<u32, BTreeMap<u32, ChunkRef>>,
     bad_headers: usize,
 }
 
@@ -426,7 +429,7 @@ impl Writer<'_> {
 struct ChunkReader<'a> {
     d: &'a [u8],
     page: u64,
-    chunks: &'a BTreeMap<u32, ((u32, usize), usize, usize)>,
+    chunks: &'a BTreeMap<u32, ChunkRef>,
     size: u64,
     pos: u64,
 }
