@@ -433,6 +433,10 @@ pub fn pem_blocks<'a>(data: &'a [u8], hits: impl Iterator<Item = usize>) -> Vec<
             .and_then(|d| memchr::memmem::rfind(d, b"-----BEGIN "))
             .filter(|s| off - s < 40);
         let Some(start) = start else { continue };
+        // The hit must be on the BEGIN line itself (an END line's hit has none).
+        if data.get(start..off).is_some_and(|l| l.contains(&b'\n')) {
+            continue;
+        }
         let rest = data.get(off..).unwrap_or(&[]);
         let Some(end_rel) = memchr::memmem::find(rest, b"-----END ") else {
             continue;

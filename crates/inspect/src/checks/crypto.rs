@@ -181,7 +181,9 @@ fn pem_keys(ctx: &Context) -> Vec<Finding> {
             let encrypted = encrypted_hdr
                 || header.contains("ENCRYPTED")
                 || (openssh && !der.windows(4).any(|w| w == b"none"));
-            let valid = openssh && der.starts_with(b"openssh-key-v1\0")
+            // Legacy encrypted PEM (Proc-Type) holds ciphertext, not DER.
+            let valid = encrypted_hdr && der.len() >= 64
+                || openssh && der.starts_with(b"openssh-key-v1\0")
                 || der.first() == Some(&0x30) && der_seq_len(&der).is_some_and(|l| l <= der.len());
             if !valid {
                 continue;
@@ -405,34 +407,7 @@ fn configs(ctx: &Context) -> Vec<Finding> {
                             && low.contains("on")
                             && low.contains("root"))
                 }
-                _ => {
-                    let ssl_key = low.contains("ssl")
-                        || low.contains("tls")
-                        || low.contains("cipher")
-                        || low.contains("protocol");
-                    ssl_key
-                        && (low.contains("sslv2")
-                            && !low.contains("!sslv2")
-                            && !low.contains("-sslv2")
-                            || low.contains("sslv3")
-                                && !low.contains("!sslv3")
-                                && !low.contains("-sslv3")
-                                && !low.contains("\"disable\"")
-                            || low.contains("tlsv1 ")
-                            || low.contains("tlsv1;")
-                            || low.ends_with("tlsv1")
-                            || low.contains("tlsv1.1")
-                            || low.contains("minprotocol")
-                                && (low.contains("tlsv1\n")
-                                    || low.ends_with("tlsv1")
-                                    || low.ends_with("tlsv1.0"))
-                            || (low.contains("cipher")
-                                && (contains_bare(&low, "rc4")
-                                    || contains_bare(&low, "des")
-                                    || contains_bare(&low, "null")
-                                    || contains_bare(&low, "export")
-                                    || contains_bare(&low, "md5"))))
-                }
+                _ => weak_tls_line(&low),
             };
             if bad {
                 ev.push(ctx.evidence(i, Some(off as u64), Some(l.to_string())));
@@ -448,6 +423,32 @@ fn configs(ctx: &Context) -> Vec<Finding> {
         }
     }
     findings
+}
+
+/// A TLS server setting (lighttpd, nginx, uhttpd, openssl.cnf) that enables an
+/// obsolete protocol or a weak cipher. `low` is the lower-cased line.
+fn weak_tls_line(low: &str) -> bool {
+    // lighttpd's switches: `ssl.use-sslv3 = "enable"`.
+    if low.contains("use-sslv2") || low.contains("use-sslv3") {
+        return low.contains("enable");
+    }
+    let setting = low.contains("ssl")
+        || low.contains("tls")
+        || low.contains("cipher")
+        || low.contains("protocol");
+    if !setting {
+        return false;
+    }
+    let old_protocol = contains_bare(low, "sslv2")
+        || contains_bare(low, "sslv3")
+        || low
+            .split(|c: char| c.is_whitespace() || c == ';' || c == '"' || c == '=' || c == ',')
+            .any(|w| w == "tlsv1" || w == "tlsv1.0" || w == "tlsv1.1");
+    let weak_cipher = low.contains("cipher")
+        && ["rc4", "des", "null", "export", "md5"]
+            .iter()
+            .any(|w| contains_bare(low, w));
+    old_protocol || weak_cipher
 }
 
 /// `word` occurs in a cipher list not negated by `!` or `-`.
