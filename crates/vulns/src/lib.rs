@@ -1,1 +1,408 @@
-//! baseliner-vulns (being written).
+//! Vulnerability knowledge base, component matching, SBOM and VEX.
+//!
+//! [`Kb`] imports the feeds users download (NVD CVE API 2.0, OSV, CISA KEV, Linux
+//! kernel stream fixes) into a SQLite file and matches components and the device
+//! identity against them. Matches say which rule matched and why, so a person can check
+//! every verdict; see `docs/vulns.md`.
+
+pub mod alias;
+pub mod cpe;
+mod error;
+pub mod feed;
+pub mod import;
+mod matcher;
+pub mod record;
+pub mod sbom;
+mod store;
+pub mod version;
+pub mod vex;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use baseliner_model::{Component, VulnMatch};
+use sqlx::ConnectOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
+
+pub use error::{Error, Result};
+pub use matcher::DeviceIdentity;
+pub use store::Counts;
+
+/// What importing one file did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportStats {
+    pub file: PathBuf,
+    /// Format recognised, such as `NVD CVE API 2.0 page`.
+    pub format: &'static str,
+    pub counts: Counts,
+    /// Malformed records that were skipped, as `id: why`.
+    pub skipped: Vec<String>,
+}
+
+/// One source's state in [`Status`].
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct SourceStatus {
+    /// `nvd`, `osv`, `kev` or `kernel-stream-fixes`.
+    pub kind: String,
+    pub records: u64,
+    /// Last file imported.
+    pub file: String,
+    /// When it was imported (UTC, RFC 3339).
+    pub imported_at: String,
+    /// Newest record date seen (NVD `lastModified`, OSV `modified`, KEV `dateAdded`).
+    pub newest: Option<String>,
+}
+
+/// What the knowledge base holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Status {
+    pub path: PathBuf,
+    pub schema: String,
+    pub sources: Vec<SourceStatus>,
+}
+
+/// The knowledge base: one SQLite file.
+pub struct Kb {
+    path: PathBuf,
+    rt: tokio::runtime::Runtime,
+    conn: Mutex<SqliteConnection>,
+}
+
+/// The default knowledge-base file: `$XDG_DATA_HOME/baseliner/kb.sqlite`, else
+/// `~/.local/share/baseliner/kb.sqlite`.
+pub fn default_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_DATA_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| PathBuf::from(h).join(".local/share"))
+        })?;
+    Some(base.join("baseliner").join("kb.sqlite"))
+}
+
+/// Current UTC time as RFC 3339, without a date library.
+pub(crate) fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let days = i64::try_from(secs / 86_400).unwrap_or(0);
+    let rem = secs % 86_400;
+    // Howard Hinnant's civil_from_days.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+impl Kb {
+    /// Opens (creating where missing) the knowledge base at `path`.
+    pub fn open(path: &Path) -> Result<Kb> {
+        let db_err = |msg: String| Error::Db {
+            path: path.to_path_buf(),
+            msg,
+        };
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent).map_err(|source| Error::Io {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| db_err(e.to_string()))?;
+        let opts = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal);
+        let conn = rt
+            .block_on(async {
+                let mut c = opts.connect().await?;
+                store::init(&mut c).await?;
+                Ok::<_, sqlx::Error>(c)
+            })
+            .map_err(|e| db_err(e.to_string()))?;
+        Ok(Kb {
+            path: path.to_path_buf(),
+            rt,
+            conn: Mutex::new(conn),
+        })
+    }
+
+    fn db_err(&self, e: impl std::fmt::Display) -> Error {
+        Error::Db {
+            path: self.path.clone(),
+            msg: e.to_string(),
+        }
+    }
+
+    /// Runs `f` on the connection inside the runtime.
+    fn with_conn<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut SqliteConnection) -> store::DbResult<T>,
+    ) -> Result<T> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| self.db_err("connection lock poisoned"))?;
+        let conn: &mut SqliteConnection = &mut guard;
+        self.rt.block_on(f(conn)).map_err(|e| self.db_err(e))
+    }
+
+    /// Imports one downloaded feed file. Malformed records are listed and skipped;
+    /// re-importing is idempotent, and a newer record replaces an older one.
+    pub fn import(&self, path: &Path) -> Result<ImportStats> {
+        let parsed = import::parse_file(path)?;
+        let file = path.display().to_string();
+        let at = now_rfc3339();
+        let mut counts = Counts::default();
+        let add = |c: &mut Counts, d: Counts| {
+            c.added += d.added;
+            c.replaced += d.replaced;
+            c.unchanged += d.unchanged;
+        };
+        if !parsed.nvd.is_empty() {
+            let newest = parsed.nvd.iter().map(|r| r.last_modified.clone()).max();
+            let c = self.with_conn(async |conn| {
+                let c = store::put_cves(conn, &parsed.nvd).await?;
+                store::note_source(conn, "nvd", &file, &at, newest.as_deref()).await?;
+                Ok(c)
+            })?;
+            add(&mut counts, c);
+        }
+        if !parsed.osv.is_empty() {
+            let newest = parsed.osv.iter().map(|r| r.modified.clone()).max();
+            let c = self.with_conn(async |conn| {
+                let c = store::put_osv(conn, &parsed.osv).await?;
+                store::note_source(conn, "osv", &file, &at, newest.as_deref()).await?;
+                Ok(c)
+            })?;
+            add(&mut counts, c);
+        }
+        if !parsed.kev.is_empty() {
+            let newest = parsed.kev.iter().map(|r| r.date_added.clone()).max();
+            let c = self.with_conn(async |conn| {
+                let c = store::put_kev(conn, &parsed.kev).await?;
+                store::note_source(conn, "kev", &file, &at, newest.as_deref()).await?;
+                Ok(c)
+            })?;
+            add(&mut counts, c);
+        }
+        if !parsed.kernel.is_empty() {
+            let c = self.with_conn(async |conn| {
+                let c = store::put_kernel(conn, &parsed.kernel).await?;
+                store::note_source(conn, "kernel-stream-fixes", &file, &at, None).await?;
+                Ok(c)
+            })?;
+            add(&mut counts, c);
+        }
+        Ok(ImportStats {
+            file: path.to_path_buf(),
+            format: parsed.format,
+            counts,
+            skipped: parsed
+                .skipped
+                .into_iter()
+                .map(|(id, why)| format!("{id}: {why}"))
+                .collect(),
+        })
+    }
+
+    /// Sources, record counts and dates.
+    pub fn status(&self) -> Result<Status> {
+        let (rows, counts) = self.with_conn(async |conn| {
+            let rows = store::sources(conn).await?;
+            let mut counts = HashMap::new();
+            for (kind, table) in [
+                ("nvd", "cve"),
+                ("osv", "osv"),
+                ("kev", "kev"),
+                ("kernel-stream-fixes", "kernel_fix"),
+            ] {
+                counts.insert(kind.to_string(), store::count(conn, table).await?);
+            }
+            Ok((rows, counts))
+        })?;
+        Ok(Status {
+            path: self.path.clone(),
+            schema: store::SCHEMA_VERSION.into(),
+            sources: rows
+                .into_iter()
+                .map(|(kind, file, imported_at, newest)| SourceStatus {
+                    records: counts.get(&kind).copied().unwrap_or(0),
+                    kind,
+                    file,
+                    imported_at,
+                    newest,
+                })
+                .collect(),
+        })
+    }
+
+    /// Known vulnerabilities of `components` and of the device itself.
+    ///
+    /// NVD configurations are evaluated with their AND/OR structure; Linux kernel CVEs
+    /// fixed on the kernel's own stable stream are dropped; OSV advisories apply to
+    /// components with a package-manager purl. Sorted by id, then component.
+    pub fn match_components(
+        &self,
+        components: &[Component],
+        device: Option<&DeviceIdentity>,
+    ) -> Result<Vec<VulnMatch>> {
+        let subjects = matcher::subjects(components, device);
+        let mut keys: Vec<String> = subjects
+            .iter()
+            .filter(|s| !s.key.is_empty())
+            .map(|s| s.key.clone())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        let subjects_ref = &subjects;
+        let mut out = self.with_conn(async move |conn| {
+            let ids = store::cves_for_keys(conn, &keys).await?;
+            let recs = store::get_cves(conn, &ids).await?;
+            let mut out: Vec<VulnMatch> = Vec::new();
+            for rec in &recs {
+                for hit in matcher::match_record(rec, subjects_ref) {
+                    let Some(s) = subjects_ref.get(hit.subject) else {
+                        continue;
+                    };
+                    let mut rule = hit.rule;
+                    if s.key == "linux:linux_kernel" {
+                        let stream = kernel_stream(&s.version);
+                        if let Some(fixed) = store::kernel_fix(conn, &rec.id, &stream).await? {
+                            if version::compare(&s.version, &fixed).is_ge() {
+                                continue; // fixed on this stable stream
+                            }
+                            rule = format!("{rule}; stream {stream} fixed in {fixed}");
+                        } else if let Some(fixed) =
+                            store::kernel_fix(conn, &rec.id, "mainline").await?
+                        {
+                            if version::compare(&s.version, &fixed).is_ge() {
+                                continue; // released after the mainline fix
+                            }
+                        }
+                    }
+                    // A record naming the product without a version cannot establish
+                    // that this version is affected: say so instead of guessing.
+                    let status = if hit.unversioned {
+                        rule.push_str(" (record states no version: needs the vendor's word)");
+                        "under_investigation"
+                    } else {
+                        "affected"
+                    };
+                    out.push(VulnMatch {
+                        id: rec.id.clone(),
+                        component: s.display_name.clone(),
+                        version: s.display_version.clone(),
+                        rule,
+                        identity_source: s.source.clone(),
+                        cvss_score: rec.cvss_score,
+                        cvss_severity: rec.cvss_severity.clone(),
+                        kev: false,
+                        summary: rec.summary.clone(),
+                        vex_status: status.into(),
+                        vex_justification: None,
+                    });
+                }
+            }
+            for s in subjects_ref {
+                let Some(p) = &s.purl else { continue };
+                for o in store::osv_for(conn, &p.ecosystem, &p.name).await? {
+                    let id = o
+                        .aliases
+                        .iter()
+                        .find(|a| a.starts_with("CVE-"))
+                        .cloned()
+                        .unwrap_or_else(|| o.id.clone());
+                    if out
+                        .iter()
+                        .any(|m| m.id == id && m.component == s.display_name)
+                    {
+                        continue;
+                    }
+                    let hit = o
+                        .affected
+                        .iter()
+                        .filter(|a| a.ecosystem == p.ecosystem && a.name == p.name)
+                        .find_map(|a| matcher::osv_hits(a, &p.version));
+                    if let Some(rule) = hit {
+                        out.push(VulnMatch {
+                            id,
+                            component: s.display_name.clone(),
+                            version: s.display_version.clone(),
+                            rule: format!("{rule} ({})", o.id),
+                            identity_source: s.source.clone(),
+                            cvss_score: None,
+                            cvss_severity: o.severity.clone(),
+                            kev: false,
+                            summary: o.summary.clone(),
+                            vex_status: "affected".into(),
+                            vex_justification: None,
+                        });
+                    }
+                }
+            }
+            let ids: Vec<String> = out.iter().map(|m| m.id.clone()).collect();
+            let kev = store::kev_of(conn, &ids).await?;
+            for m in &mut out {
+                m.kev = kev.contains(&m.id);
+            }
+            Ok(out)
+        })?;
+        out.sort_by(|a, b| {
+            a.id.cmp(&b.id)
+                .then_with(|| a.component.cmp(&b.component))
+                .then_with(|| a.rule.cmp(&b.rule))
+        });
+        out.dedup_by(|a, b| a.id == b.id && a.component == b.component);
+        Ok(out)
+    }
+}
+
+/// Stable stream of a kernel version: `4.9.118-rt` gives `4.9`.
+fn kernel_stream(version: &str) -> String {
+    let parts: Vec<&str> = version
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .take(3)
+        .collect();
+    // 2.6 kernels were maintained per third number (2.6.32, 2.6.35, ...).
+    let n = if parts.starts_with(&["2", "6"]) { 3 } else { 2 };
+    parts.iter().take(n).copied().collect::<Vec<_>>().join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_of_kernel() {
+        assert_eq!(kernel_stream("4.9.118-rt"), "4.9");
+        assert_eq!(kernel_stream("3.10.14"), "3.10");
+        assert_eq!(kernel_stream("2.6.36.4brcmarm"), "2.6.36");
+    }
+
+    #[test]
+    fn time_format() {
+        let t = now_rfc3339();
+        assert_eq!(t.len(), 20);
+        assert!(t.starts_with("20"));
+    }
+}

@@ -1,0 +1,125 @@
+//! The knowledge base's own record types, independent of any feed's layout.
+//!
+//! Feeds change shape (NVD added `cveTags`, `affected`, `ssvcV203`); these types keep
+//! only what matching and reporting need, so the store stays small and stable.
+
+use serde::{Deserialize, Serialize};
+
+/// One CPE criterion of an NVD configuration node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CpeCriterion {
+    /// True for the product that is vulnerable; false for context (a platform).
+    #[serde(rename = "v")]
+    pub vulnerable: bool,
+    #[serde(rename = "c")]
+    pub criteria: String,
+    #[serde(rename = "si", default, skip_serializing_if = "Option::is_none")]
+    pub start_including: Option<String>,
+    #[serde(rename = "se", default, skip_serializing_if = "Option::is_none")]
+    pub start_excluding: Option<String>,
+    #[serde(rename = "ei", default, skip_serializing_if = "Option::is_none")]
+    pub end_including: Option<String>,
+    #[serde(rename = "ee", default, skip_serializing_if = "Option::is_none")]
+    pub end_excluding: Option<String>,
+}
+
+/// A configuration node: its criteria joined by AND or OR.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Node {
+    #[serde(rename = "a", default, skip_serializing_if = "is_false")]
+    pub and: bool,
+    #[serde(rename = "n", default, skip_serializing_if = "is_false")]
+    pub negate: bool,
+    #[serde(rename = "m")]
+    pub matches: Vec<CpeCriterion>,
+}
+
+/// A configuration: its nodes joined by AND or OR (NVD's default is OR).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Config {
+    #[serde(rename = "a", default, skip_serializing_if = "is_false")]
+    pub and: bool,
+    #[serde(rename = "n", default, skip_serializing_if = "is_false")]
+    pub negate: bool,
+    #[serde(rename = "d")]
+    pub nodes: Vec<Node>,
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
+}
+
+/// A CVE as the knowledge base keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CveRecord {
+    pub id: String,
+    pub published: String,
+    /// NVD `lastModified`; a newer one replaces an older one on import.
+    pub last_modified: String,
+    pub summary: String,
+    pub cvss_score: Option<f64>,
+    pub cvss_severity: Option<String>,
+    pub configs: Vec<Config>,
+}
+
+impl CveRecord {
+    /// The `vendor:product` keys of its vulnerable criteria, which the store indexes.
+    pub fn vulnerable_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .configs
+            .iter()
+            .flat_map(|c| &c.nodes)
+            .flat_map(|n| &n.matches)
+            .filter(|m| m.vulnerable)
+            .filter_map(|m| crate::cpe::Cpe::parse(&m.criteria))
+            .map(|c| c.key())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
+    }
+}
+
+/// One affected package of an OSV record.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OsvPackage {
+    /// Ecosystem without release (`Debian`, not `Debian:12`), lowercased.
+    #[serde(rename = "e")]
+    pub ecosystem: String,
+    #[serde(rename = "p")]
+    pub name: String,
+    /// Ranges as ordered events `(introduced|fixed|last_affected, version)`.
+    #[serde(rename = "r", default)]
+    pub ranges: Vec<Vec<(String, String)>>,
+    /// Explicitly listed affected versions.
+    #[serde(rename = "v", default)]
+    pub versions: Vec<String>,
+}
+
+/// An OSV advisory as the knowledge base keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OsvRecord {
+    pub id: String,
+    pub modified: String,
+    pub aliases: Vec<String>,
+    pub summary: String,
+    pub severity: Option<String>,
+    pub affected: Vec<OsvPackage>,
+}
+
+/// One entry of CISA's Known Exploited Vulnerabilities catalogue.
+#[derive(Debug, Clone, PartialEq)]
+pub struct KevEntry {
+    pub cve: String,
+    pub date_added: String,
+    pub name: String,
+    pub ransomware: String,
+}
+
+/// A Linux kernel CVE's fixing version on one stable stream (`4.9` -> `4.9.118`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KernelFix {
+    pub cve: String,
+    pub stream: String,
+    pub fixed: String,
+}

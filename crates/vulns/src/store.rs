@@ -1,0 +1,457 @@
+//! The SQLite knowledge base (through sqlx, the project's database layer).
+//!
+//! Records are stored in the crate's own compact form (see `record`), with an index
+//! from CPE `vendor:product` to CVE so matching reads only candidate records.
+//! Writes are batched into multi-row statements inside one transaction per file:
+//! per-statement overhead, not SQLite, is what limits import speed.
+
+use std::collections::HashMap;
+
+use sqlx::sqlite::{SqliteConnection, SqliteRow};
+// Dynamic SQL below is built only from placeholders and fixed table names.
+use sqlx::{AssertSqlSafe, Connection, Row};
+
+use crate::record::{Config, CveRecord, KernelFix, KevEntry, OsvPackage, OsvRecord};
+
+pub(crate) type DbResult<T> = std::result::Result<T, sqlx::Error>;
+
+/// Schema version written to `meta`; bump on incompatible change.
+pub const SCHEMA_VERSION: &str = "1";
+
+const SCHEMA: &[&str] = &[
+    "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS cve (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
+     published TEXT NOT NULL, score REAL, severity TEXT, summary TEXT NOT NULL, \
+     configs TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS cpe_index (key TEXT NOT NULL, cve TEXT NOT NULL, \
+     PRIMARY KEY (key, cve)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS osv (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
+     aliases TEXT NOT NULL, summary TEXT NOT NULL, severity TEXT, affected TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS osv_index (ecosystem TEXT NOT NULL, name TEXT NOT NULL, \
+     id TEXT NOT NULL, PRIMARY KEY (ecosystem, name, id)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS kev (cve TEXT PRIMARY KEY, date_added TEXT NOT NULL, \
+     name TEXT NOT NULL, ransomware TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS kernel_fix (cve TEXT NOT NULL, stream TEXT NOT NULL, \
+     fixed TEXT NOT NULL, PRIMARY KEY (cve, stream)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS source (kind TEXT PRIMARY KEY, file TEXT NOT NULL, \
+     imported_at TEXT NOT NULL, newest TEXT)",
+];
+
+/// Rows per multi-row statement (SQLite allows 32,766 bound values).
+const BATCH: usize = 400;
+
+pub(crate) async fn init(conn: &mut SqliteConnection) -> DbResult<()> {
+    for s in SCHEMA {
+        sqlx::query(*s).execute(&mut *conn).await?;
+    }
+    sqlx::query("INSERT OR IGNORE INTO meta (k, v) VALUES ('schema', ?)")
+        .bind(SCHEMA_VERSION)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+fn placeholders(rows: usize, cols: usize) -> String {
+    let one = format!("({})", vec!["?"; cols].join(","));
+    vec![one; rows].join(",")
+}
+
+/// What an import changed.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Counts {
+    pub added: u64,
+    pub replaced: u64,
+    pub unchanged: u64,
+}
+
+async fn existing_modified(
+    conn: &mut SqliteConnection,
+    table: &str,
+    ids: &[&str],
+) -> DbResult<HashMap<String, String>> {
+    let sql = format!(
+        "SELECT id, modified FROM {table} WHERE id IN ({})",
+        vec!["?"; ids.len()].join(",")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for id in ids {
+        q = q.bind(*id);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+        .collect())
+}
+
+/// Writes NVD records; a record replaces a stored one only when its `lastModified` is newer.
+pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) -> DbResult<Counts> {
+    let mut counts = Counts::default();
+    let mut tx = conn.begin().await?;
+    for chunk in recs.chunks(BATCH) {
+        let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
+        let old = existing_modified(&mut tx, "cve", &ids).await?;
+        // Later duplicates in one file win only if newer, like separate imports.
+        let mut newest: HashMap<&str, &CveRecord> = HashMap::new();
+        for r in chunk {
+            match newest.get(r.id.as_str()) {
+                Some(prev) if prev.last_modified >= r.last_modified => {}
+                _ => {
+                    newest.insert(r.id.as_str(), r);
+                }
+            }
+        }
+        let distinct = newest.len() as u64;
+        counts.unchanged += (chunk.len() as u64).saturating_sub(distinct);
+        let mut write: Vec<&CveRecord> = Vec::new();
+        for r in newest.into_values() {
+            match old.get(&r.id) {
+                Some(m) if *m >= r.last_modified => counts.unchanged += 1,
+                Some(_) => {
+                    counts.replaced += 1;
+                    drop_index(&mut tx, &r.id).await?;
+                    write.push(r);
+                }
+                None => {
+                    counts.added += 1;
+                    write.push(r);
+                }
+            }
+        }
+        if write.is_empty() {
+            continue;
+        }
+        let sql = format!(
+            "INSERT OR REPLACE INTO cve (id, modified, published, score, severity, summary, configs) VALUES {}",
+            placeholders(write.len(), 7)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in &write {
+            let configs = serde_json::to_string(&r.configs).unwrap_or_else(|_| "[]".into());
+            q = q
+                .bind(&r.id)
+                .bind(&r.last_modified)
+                .bind(&r.published)
+                .bind(r.cvss_score)
+                .bind(&r.cvss_severity)
+                .bind(&r.summary)
+                .bind(configs);
+        }
+        q.execute(&mut *tx).await?;
+        let pairs: Vec<(String, &str)> = write
+            .iter()
+            .flat_map(|r| r.vulnerable_keys().into_iter().map(|k| (k, r.id.as_str())))
+            .collect();
+        for p in pairs.chunks(BATCH * 4) {
+            let sql = format!(
+                "INSERT OR IGNORE INTO cpe_index (key, cve) VALUES {}",
+                placeholders(p.len(), 2)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (k, id) in p {
+                q = q.bind(k).bind(*id);
+            }
+            q.execute(&mut *tx).await?;
+        }
+    }
+    tx.commit().await?;
+    Ok(counts)
+}
+
+/// Removes the index entries of the stored version of `id` (before it is replaced),
+/// by primary key, so no scan of the index is needed.
+async fn drop_index(conn: &mut SqliteConnection, id: &str) -> DbResult<()> {
+    let old = get_cves(conn, &[id.to_string()]).await?;
+    for rec in old {
+        for key in rec.vulnerable_keys() {
+            sqlx::query("DELETE FROM cpe_index WHERE key = ? AND cve = ?")
+                .bind(key)
+                .bind(id)
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Writes OSV records; newer `modified` replaces older.
+pub(crate) async fn put_osv(conn: &mut SqliteConnection, recs: &[OsvRecord]) -> DbResult<Counts> {
+    let mut counts = Counts::default();
+    let mut tx = conn.begin().await?;
+    for chunk in recs.chunks(BATCH) {
+        let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
+        let old = existing_modified(&mut tx, "osv", &ids).await?;
+        let mut seen = std::collections::HashSet::new();
+        for r in chunk {
+            if !seen.insert(r.id.as_str()) {
+                counts.unchanged += 1;
+                continue;
+            }
+            match old.get(&r.id) {
+                Some(m) if *m >= r.modified => {
+                    counts.unchanged += 1;
+                    continue;
+                }
+                Some(_) => counts.replaced += 1,
+                None => counts.added += 1,
+            }
+            sqlx::query("DELETE FROM osv_index WHERE id = ?")
+                .bind(&r.id)
+                .execute(&mut *tx)
+                .await?;
+            sqlx::query(
+                "INSERT OR REPLACE INTO osv (id, modified, aliases, summary, severity, affected) VALUES (?,?,?,?,?,?)",
+            )
+            .bind(&r.id)
+            .bind(&r.modified)
+            .bind(serde_json::to_string(&r.aliases).unwrap_or_else(|_| "[]".into()))
+            .bind(&r.summary)
+            .bind(&r.severity)
+            .bind(serde_json::to_string(&r.affected).unwrap_or_else(|_| "[]".into()))
+            .execute(&mut *tx)
+            .await?;
+            for a in &r.affected {
+                sqlx::query("INSERT OR IGNORE INTO osv_index (ecosystem, name, id) VALUES (?,?,?)")
+                    .bind(&a.ecosystem)
+                    .bind(&a.name)
+                    .bind(&r.id)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+    }
+    tx.commit().await?;
+    Ok(counts)
+}
+
+/// Writes KEV entries (the catalogue has no per-entry date of change: latest import wins).
+pub(crate) async fn put_kev(conn: &mut SqliteConnection, rows: &[KevEntry]) -> DbResult<Counts> {
+    let mut counts = Counts::default();
+    let mut tx = conn.begin().await?;
+    for chunk in rows.chunks(BATCH) {
+        let ids: Vec<&str> = chunk.iter().map(|r| r.cve.as_str()).collect();
+        let sql = format!(
+            "SELECT cve FROM kev WHERE cve IN ({})",
+            vec!["?"; ids.len()].join(",")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for id in &ids {
+            q = q.bind(*id);
+        }
+        let have: std::collections::HashSet<String> = q
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.get::<String, _>(0))
+            .collect();
+        for r in chunk {
+            if have.contains(&r.cve) {
+                counts.unchanged += 1;
+            } else {
+                counts.added += 1;
+            }
+        }
+        let sql = format!(
+            "INSERT OR REPLACE INTO kev (cve, date_added, name, ransomware) VALUES {}",
+            placeholders(chunk.len(), 4)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = q
+                .bind(&r.cve)
+                .bind(&r.date_added)
+                .bind(&r.name)
+                .bind(&r.ransomware);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    Ok(counts)
+}
+
+/// Writes kernel stream fixes (a re-import of the same data changes nothing).
+pub(crate) async fn put_kernel(
+    conn: &mut SqliteConnection,
+    rows: &[KernelFix],
+) -> DbResult<Counts> {
+    let before = count(conn, "kernel_fix").await?;
+    let mut tx = conn.begin().await?;
+    for chunk in rows.chunks(BATCH) {
+        let sql = format!(
+            "INSERT OR REPLACE INTO kernel_fix (cve, stream, fixed) VALUES {}",
+            placeholders(chunk.len(), 3)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in chunk {
+            q = q.bind(&r.cve).bind(&r.stream).bind(&r.fixed);
+        }
+        q.execute(&mut *tx).await?;
+    }
+    tx.commit().await?;
+    let after = count(conn, "kernel_fix").await?;
+    let added = after.saturating_sub(before);
+    Ok(Counts {
+        added,
+        replaced: 0,
+        unchanged: (rows.len() as u64).saturating_sub(added),
+    })
+}
+
+pub(crate) async fn count(conn: &mut SqliteConnection, table: &str) -> DbResult<u64> {
+    let n: i64 = sqlx::query(AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(&mut *conn)
+        .await?
+        .get(0);
+    Ok(u64::try_from(n).unwrap_or(0))
+}
+
+pub(crate) async fn note_source(
+    conn: &mut SqliteConnection,
+    kind: &str,
+    file: &str,
+    imported_at: &str,
+    newest: Option<&str>,
+) -> DbResult<()> {
+    sqlx::query(
+        "INSERT INTO source (kind, file, imported_at, newest) VALUES (?,?,?,?) \
+         ON CONFLICT(kind) DO UPDATE SET file = excluded.file, imported_at = excluded.imported_at, \
+         newest = CASE WHEN source.newest IS NULL OR excluded.newest > source.newest \
+         THEN excluded.newest ELSE source.newest END",
+    )
+    .bind(kind)
+    .bind(file)
+    .bind(imported_at)
+    .bind(newest)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// `(kind, last file, imported at, newest record date)` per source.
+pub(crate) async fn sources(
+    conn: &mut SqliteConnection,
+) -> DbResult<Vec<(String, String, String, Option<String>)>> {
+    let rows = sqlx::query("SELECT kind, file, imported_at, newest FROM source ORDER BY kind")
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2), r.get(3)))
+        .collect())
+}
+
+/// CVE ids indexed under any of `keys`.
+pub(crate) async fn cves_for_keys(
+    conn: &mut SqliteConnection,
+    keys: &[String],
+) -> DbResult<Vec<String>> {
+    let mut out = Vec::new();
+    for chunk in keys.chunks(BATCH * 4) {
+        let sql = format!(
+            "SELECT DISTINCT cve FROM cpe_index WHERE key IN ({})",
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(k);
+        }
+        out.extend(q.fetch_all(&mut *conn).await?.iter().map(|r| r.get(0)));
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+fn cve_from_row(r: &SqliteRow) -> CveRecord {
+    let configs: String = r.get(6);
+    CveRecord {
+        id: r.get(0),
+        last_modified: r.get(1),
+        published: r.get(2),
+        cvss_score: r.get(3),
+        cvss_severity: r.get(4),
+        summary: r.get(5),
+        configs: serde_json::from_str::<Vec<Config>>(&configs).unwrap_or_default(),
+    }
+}
+
+pub(crate) async fn get_cves(
+    conn: &mut SqliteConnection,
+    ids: &[String],
+) -> DbResult<Vec<CveRecord>> {
+    let mut out = Vec::new();
+    for chunk in ids.chunks(BATCH * 4) {
+        let sql = format!(
+            "SELECT id, modified, published, score, severity, summary, configs FROM cve WHERE id IN ({})",
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(k);
+        }
+        out.extend(q.fetch_all(&mut *conn).await?.iter().map(cve_from_row));
+    }
+    Ok(out)
+}
+
+/// OSV records indexed under `(ecosystem, name)`.
+pub(crate) async fn osv_for(
+    conn: &mut SqliteConnection,
+    ecosystem: &str,
+    name: &str,
+) -> DbResult<Vec<OsvRecord>> {
+    let rows = sqlx::query(
+        "SELECT o.id, o.modified, o.aliases, o.summary, o.severity, o.affected FROM osv o \
+         JOIN osv_index i ON i.id = o.id WHERE i.ecosystem = ? AND i.name = ?",
+    )
+    .bind(ecosystem)
+    .bind(name)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .iter()
+        .map(|r| OsvRecord {
+            id: r.get(0),
+            modified: r.get(1),
+            aliases: serde_json::from_str(&r.get::<String, _>(2)).unwrap_or_default(),
+            summary: r.get(3),
+            severity: r.get(4),
+            affected: serde_json::from_str::<Vec<OsvPackage>>(&r.get::<String, _>(5))
+                .unwrap_or_default(),
+        })
+        .collect())
+}
+
+/// The subset of `ids` listed in KEV.
+pub(crate) async fn kev_of(
+    conn: &mut SqliteConnection,
+    ids: &[String],
+) -> DbResult<std::collections::HashSet<String>> {
+    let mut out = std::collections::HashSet::new();
+    for chunk in ids.chunks(BATCH * 4) {
+        let sql = format!(
+            "SELECT cve FROM kev WHERE cve IN ({})",
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(k);
+        }
+        out.extend(q.fetch_all(&mut *conn).await?.iter().map(|r| r.get(0)));
+    }
+    Ok(out)
+}
+
+/// The fixing version of `cve` on kernel stream `stream` (`4.9`), if known.
+pub(crate) async fn kernel_fix(
+    conn: &mut SqliteConnection,
+    cve: &str,
+    stream: &str,
+) -> DbResult<Option<String>> {
+    let row = sqlx::query("SELECT fixed FROM kernel_fix WHERE cve = ? AND stream = ?")
+        .bind(cve)
+        .bind(stream)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.map(|r| r.get(0)))
+}
