@@ -443,8 +443,9 @@ fn purl_escape(s: &str) -> String {
 
 fn binaries(ctx: &Context, acc: &mut Acc) {
     let c = &*COMPILED;
+    // (product, file, version, offset, matched string)
+    let mut cands: Vec<(usize, usize, String, usize, Vec<u8>)> = Vec::new();
     for (pi, anchor, re, window) in &c.rules {
-        let Some(p) = PRODUCTS.get(*pi) else { continue };
         for h in ctx.hits(anchor) {
             let data = ctx.data(h.file);
             let found = if *window == 0 {
@@ -453,6 +454,11 @@ fn binaries(ctx: &Context, acc: &mut Acc) {
                     let caps = re.captures(w)?;
                     let m = caps.get(1)?;
                     let whole = caps.get(0)?;
+                    // A wildcard after the version is a compatibility pattern
+                    // (`OpenSSH_7.4*`), not the program's own version.
+                    if w.get(m.end()) == Some(&b'*') {
+                        return None;
+                    }
                     Some((
                         String::from_utf8_lossy(m.as_bytes()).into_owned(),
                         h.offset,
@@ -462,18 +468,43 @@ fn binaries(ctx: &Context, acc: &mut Acc) {
             } else {
                 near(data, h.offset, *window, re)
             };
-            let Some((version, off, matched)) = found else {
-                continue;
-            };
-            let excerpt = clip(&String::from_utf8_lossy(&matched).replace('\0', " "));
-            acc.add(
-                p.name,
-                &version,
-                Some(cpe(p.part, p.vendor, p.product, &version)),
-                format!("pkg:generic/{}@{}", p.name, purl_escape(&version)),
-                ctx.evidence(h.file, Some(off as u64), Some(excerpt)),
-            );
+            if let Some((version, off, matched)) = found {
+                cands.push((*pi, h.file, version, off, matched));
+            }
         }
+    }
+    // Within one file, a version that is a prefix of another for the same product is
+    // the short form of it (`OpenSSH_8.0` beside `OpenSSH_8.0p1`).
+    let mut groups: std::collections::HashMap<(usize, usize), Vec<String>> =
+        std::collections::HashMap::new();
+    for (pi, f, v, _, _) in &cands {
+        let g = groups.entry((*pi, *f)).or_default();
+        if !g.contains(v) {
+            g.push(v.clone());
+        }
+    }
+    let keep: Vec<bool> = cands
+        .iter()
+        .map(|(pi, f, v, _, _)| {
+            groups.get(&(*pi, *f)).is_none_or(|g| {
+                !g.iter()
+                    .any(|w| w.len() > v.len() && w.starts_with(v.as_str()))
+            })
+        })
+        .collect();
+    for ((pi, file, version, off, matched), k) in cands.into_iter().zip(keep) {
+        let Some(p) = PRODUCTS.get(pi) else { continue };
+        if !k {
+            continue;
+        }
+        let excerpt = clip(&String::from_utf8_lossy(&matched).replace('\0', " "));
+        acc.add(
+            p.name,
+            &version,
+            Some(cpe(p.part, p.vendor, p.product, &version)),
+            format!("pkg:generic/{}@{}", p.name, purl_escape(&version)),
+            ctx.evidence(file, Some(off as u64), Some(excerpt)),
+        );
     }
     for (i, e) in ctx.tree.entries.iter().enumerate() {
         for (pi, re) in &c.names {
