@@ -348,3 +348,116 @@ fn yaffs2_hostile() {
     let d = std::fs::read(p).unwrap();
     hostile(&d, 37);
 }
+
+// ---------------------------------------------------------------- ext2/3/4
+
+/// A source tree for `mke2fs -d`, with (path, contents) of its regular files.
+fn ext_source(root: &Path) -> Vec<(&'static str, Vec<u8>)> {
+    use std::os::unix::fs::PermissionsExt;
+    let big: Vec<u8> = (0..200_000u32)
+        .map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8)
+        .collect();
+    let files = vec![
+        ("etc/passwd", b"root:x:0:0:root:/root:/bin/sh\n".to_vec()),
+        ("usr/lib/deep/blob.bin", big),
+        ("empty", Vec::new()),
+    ];
+    for (p, c) in &files {
+        let full = root.join(p);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, c).unwrap();
+    }
+    std::fs::set_permissions(
+        root.join("etc/passwd"),
+        std::fs::Permissions::from_mode(0o4755),
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../etc/passwd", root.join("usr/link")).unwrap();
+    files
+}
+
+/// Builds an ext image with Debian's `mke2fs -d`, or `None` when the tool is absent.
+fn mke2fs(dir: &Path, src: &Path, kind: &str, opts: &[&str], blocks: &str) -> Option<PathBuf> {
+    let img = dir.join(format!("{kind}.img"));
+    let status = std::process::Command::new("mke2fs")
+        .args(["-q", "-F", "-t", kind, "-b", "1024", "-L", "testlabel"])
+        .args(opts)
+        .arg("-d")
+        .arg(src)
+        .arg(&img)
+        .arg(blocks)
+        .env("E2FSPROGS_FAKE_TIME", "1700000000")
+        .stdout(std::process::Stdio::null())
+        .status();
+    match status {
+        Ok(s) if s.success() => Some(img),
+        Ok(s) => panic!("mke2fs failed: {s}"),
+        Err(e) => {
+            eprintln!(
+                "skipping: mke2fs is not available ({e}); install e2fsprogs to run the ext tests"
+            );
+            None
+        }
+    }
+}
+
+fn sha_hex(d: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(d))
+}
+
+#[test]
+fn ext2_ext3_ext4_built_by_mke2fs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    let files = ext_source(&src);
+    for (kind, opts, blocks) in [
+        ("ext2", &[][..], "1024"),
+        ("ext3", &[][..], "4096"),
+        ("ext4", &[][..], "4096"),
+        ("ext4", &["-O", "^has_journal,^metadata_csum"][..], "2048"),
+    ] {
+        let Some(img) = mke2fs(tmp.path(), &src, kind, opts, blocks) else {
+            return;
+        };
+        let (_out, r) = run(&img);
+        let h = hit(&r, "ext");
+        assert!(h.description.starts_with(kind), "{kind}: {}", h.description);
+        assert!(
+            h.description.contains("label \"testlabel\""),
+            "{}",
+            h.description
+        );
+        assert_eq!(h.length, Some(blocks.parse::<u64>().unwrap() * 1024));
+        for (p, c) in &files {
+            assert_file(&r, "ext", &format!("/{p}"), c.len() as u64, &sha_hex(c));
+        }
+        assert_eq!(
+            mode_of(&r, "ext", "/etc/passwd"),
+            0o104755,
+            "{kind}: setuid kept"
+        );
+        let l = rec(&r, "ext", "/usr/link");
+        assert_eq!(l.kind, EntryKind::Symlink);
+        assert_eq!(l.link_target.as_deref(), Some("../etc/passwd"));
+        assert_eq!(rec(&r, "ext", "/usr/lib/deep").kind, EntryKind::Dir);
+        assert!(r.errors.is_empty(), "{kind}: {:?}", r.errors);
+        std::fs::remove_file(&img).unwrap();
+    }
+}
+
+#[test]
+fn ext_hostile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    std::fs::write(src.join("a"), b"hello").unwrap();
+    std::fs::create_dir(src.join("d")).unwrap();
+    std::fs::write(src.join("d/b"), vec![7u8; 3000]).unwrap();
+    let Some(img) = mke2fs(tmp.path(), &src, "ext2", &[], "128") else {
+        return;
+    };
+    let d = std::fs::read(img).unwrap();
+    hostile(&d, 1021);
+}
