@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+mod cmd_inspect;
 mod cmd_unpack;
 
 #[derive(Parser)]
@@ -25,6 +26,8 @@ struct Cli {
 enum Cmd {
     /// Identify, extract and recurse into every format inside a firmware image.
     Unpack(UnpackArgs),
+    /// Inspect an image or an unpacked tree: findings with evidence, and components.
+    Inspect(cmd_inspect::InspectArgs),
 }
 
 /// Quotas that bound what a hostile image can make baseliner write.
@@ -88,6 +91,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<ExitCode> = match cli.cmd {
         Cmd::Unpack(a) => cmd_unpack::run(a),
+        Cmd::Inspect(a) => cmd_inspect::run(a),
     };
     match result {
         Ok(code) => code,

@@ -180,7 +180,8 @@ impl Inspection {
         self.findings.iter().filter(move |f| f.severity >= min)
     }
     /// Findings with `code`.
-    pub fn with_code<'a>(&'a self, code: &'a str) -> impl Iterator<Item = &'a Finding> + 'a {
+    pub fn with_code(&self, code: &str) -> impl Iterator<Item = &Finding> + '_ {
+        let code = code.to_string();
         self.findings.iter().filter(move |f| f.code == code)
     }
 }

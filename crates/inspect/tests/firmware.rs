@@ -1,0 +1,72 @@
+//! Whole images through `baseliner_unpack::unpack` and every family.
+
+mod common;
+
+use baseliner_inspect::{Inspection, Tree, inspect};
+use common::*;
+
+fn inspect_image(rel: &str) -> Option<(tempfile::TempDir, Inspection)> {
+    let c = corpus()?;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out");
+    let report = baseliner_unpack::unpack(
+        &c.join(rel),
+        &out,
+        &baseliner_unpack::Limits::default(),
+        None,
+    )
+    .unwrap();
+    let ins = inspect(&Tree::from_report(&report));
+    if std::env::var_os("INSPECT_DUMP").is_some() {
+        eprintln!("{}", serde_json::to_string_pretty(&ins).unwrap());
+    }
+    Some((dir, ins))
+}
+
+#[test]
+fn tplink_wr841n_universal_root_password() {
+    let Some((_d, ins)) = inspect_image("firmware/tplink-wr841nv10-3.16.9.bin") else {
+        return;
+    };
+    let root = |code: &str| {
+        ins.with_code(code)
+            .find(|f| f.detail.contains("`root`") && f.evidence[0].path.ends_with("etc/shadow"))
+            .unwrap_or_else(|| panic!("no {code} for root in /etc/shadow: {:#?}", ins.findings))
+    };
+    let universal = root("CRED-001");
+    assert!(universal.detail.contains("MD5-crypt"));
+    assert!(universal.detail.contains("forces a change"));
+    assert!(universal.evidence[0].provenance.contains("squashfs"));
+    root("CRED-002");
+    let bb = ins
+        .components
+        .iter()
+        .find(|c| c.name == "busybox")
+        .expect("busybox component");
+    assert_eq!(bb.version, "1.01");
+    assert_eq!(
+        bb.cpe.as_deref(),
+        Some("cpe:2.3:a:busybox:busybox:1.01:*:*:*:*:*:*:*")
+    );
+    assert!(!bb.evidence.is_empty());
+    let h = ins.summary.hardening.as_ref().unwrap();
+    assert!(h.architectures.keys().any(|a| a.contains("MIPS") && a.contains("big-endian")));
+}
+
+#[test]
+fn tenda_ac15_rootfs() {
+    let Some((_d, ins)) = inspect_image("firmware/tenda-ac15-rootfs.tar.gz") else {
+        return;
+    };
+    let ssl = ins
+        .components
+        .iter()
+        .find(|c| c.name == "openssl")
+        .expect("openssl component");
+    assert!(ssl.version.starts_with("1.0.0"), "{}", ssl.version);
+    assert!(ssl.evidence.iter().any(|e| e.path.ends_with("libcrypto.so.1.0.0")));
+    assert!(ins.with_code("CRED-006").count() >= 1);
+    let h = ins.summary.hardening.as_ref().unwrap();
+    assert!(h.architectures.keys().any(|a| a.contains("ARM")), "{h:#?}");
+    assert!(h.binaries >= 10);
+}
