@@ -6,6 +6,7 @@ pub mod android_sparse;
 pub mod bzip2;
 pub mod cpio;
 pub mod cramfs;
+pub mod dahua;
 pub mod ext;
 pub mod fit;
 pub mod gzip;
@@ -22,6 +23,7 @@ pub mod tplink;
 pub mod trx;
 pub mod ubi;
 pub mod uimage;
+pub mod xiaomi;
 pub mod xz;
 pub mod yaffs2;
 pub mod zip;
@@ -38,6 +40,8 @@ pub fn all() -> Vec<&'static dyn Format> {
         &trx::Trx,
         &android_sparse::AndroidSparse,
         &linux_kernel::LinuxKernel,
+        &xiaomi::Xiaomi,
+        &dahua::Dahua,
         &squashfs::Squashfs,
         &cramfs::Cramfs,
         &jffs2::Jffs2,
