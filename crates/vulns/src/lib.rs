@@ -291,12 +291,11 @@ impl Kb {
                                 continue; // fixed on this stable stream
                             }
                             rule = format!("{rule}; stream {stream} fixed in {fixed}");
-                        } else if let Some(fixed) =
-                            store::kernel_fix(conn, &rec.id, "mainline").await?
+                        } else if store::kernel_fix(conn, &rec.id, "mainline")
+                            .await?
+                            .is_some_and(|f| version::compare(&s.version, &f).is_ge())
                         {
-                            if version::compare(&s.version, &fixed).is_ge() {
-                                continue; // released after the mainline fix
-                            }
+                            continue; // released after the mainline fix
                         }
                     }
                     // A record naming the product without a version cannot establish

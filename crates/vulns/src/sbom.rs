@@ -455,7 +455,7 @@ pub fn spdx(components: &[Component], vulns: &[VulnMatch], meta: &SbomMeta) -> V
             license_declared: "NOASSERTION",
             copyright_text: "NOASSERTION",
             primary_package_purpose: Some(match component_type(&c.name) {
-                "operating-system" => "OPERATING-SYSTEM",
+                "operating-system" => "OPERATING_SYSTEM",
                 "library" => "LIBRARY",
                 _ => "APPLICATION",
             }),
