@@ -1,0 +1,90 @@
+//! The short verdict summary the terminal shows at the end of `assess`.
+
+use std::fmt::Write;
+
+use baseliner_model::{Assessment, Obligation, Severity, VerdictStatus};
+
+fn paint(s: &str, code: &str, color: bool) -> String {
+    if color {
+        format!("\x1b[{code}m{s}\x1b[0m")
+    } else {
+        s.to_string()
+    }
+}
+
+fn status_colour(s: VerdictStatus) -> &'static str {
+    match s {
+        VerdictStatus::Fail => "1;31",
+        VerdictStatus::Inconclusive => "33",
+        VerdictStatus::Declared => "36",
+        VerdictStatus::Pass => "32",
+        VerdictStatus::NotApplicable => "2",
+    }
+}
+
+/// A few lines: outcome, counts, each failed mandatory provision with its first reason.
+pub fn render_text(a: &Assessment, color: bool) -> String {
+    let mut o = String::new();
+    let s = &a.summary;
+    let _ = writeln!(
+        o,
+        "{} — {} ({} provisions)",
+        crate::scheme_title(&a.profile),
+        paint(
+            &s.outcome,
+            match s.outcome.as_str() {
+                "MET" => "1;32",
+                "INCOMPLETE" => "1;33",
+                _ => "1;31",
+            },
+            color
+        ),
+        a.verdicts.len()
+    );
+    if let Some(l) = s.level {
+        let _ = writeln!(o, "level reached: {l}");
+    }
+    let _ = writeln!(
+        o,
+        "  {} FAIL · {} INCONCLUSIVE · {} DECLARED · {} PASS · {} NOT_APPLICABLE",
+        s.fail, s.inconclusive, s.declared, s.pass, s.not_applicable
+    );
+    let sev = |x: Severity| a.findings.iter().filter(|f| f.severity == x).count();
+    let _ = writeln!(
+        o,
+        "  findings: {} ({} critical, {} high, {} medium) · components: {} · vulnerabilities: {} ({} KEV)",
+        a.findings.len(),
+        sev(Severity::Critical),
+        sev(Severity::High),
+        sev(Severity::Medium),
+        a.components.len(),
+        a.vulnerabilities.len(),
+        a.vulnerabilities.iter().filter(|v| v.kev).count()
+    );
+    for v in a
+        .verdicts
+        .iter()
+        .filter(|v| v.status == VerdictStatus::Fail)
+    {
+        let tag = if v.obligation == Obligation::Mandatory {
+            "M"
+        } else {
+            "R"
+        };
+        let _ = writeln!(
+            o,
+            "  {} {:<10} [{tag}] {}",
+            paint("FAIL", status_colour(v.status), color),
+            v.provision,
+            v.reasons.first().map(String::as_str).unwrap_or(&v.title)
+        );
+    }
+    if s.mandatory_inconclusive > 0 {
+        let _ = writeln!(
+            o,
+            "  {} mandatory provisions need evidence baseliner cannot get from firmware (declaration or live test); see report.html",
+            s.mandatory_inconclusive
+        );
+    }
+    o
+}
