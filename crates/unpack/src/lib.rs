@@ -455,10 +455,23 @@ fn skip_recursion(r: &FileRecord) -> bool {
     r.size < 16
 }
 
-/// Programs are not carved: their constants make false magic matches, and firmware
-/// does not hide its file systems inside ELF executables.
+/// Programs and media files are not carved: their constants and their own deflate
+/// streams (PNG) make false or useless matches, and firmware does not hide its file
+/// systems inside them. Images and top-level inputs are always carved.
 fn is_program(data: &[u8]) -> bool {
-    data.starts_with(b"\x7fELF")
+    const SKIP: &[&[u8]] = &[
+        b"\x7fELF",
+        b"\x89PNG\r\n\x1a\n",
+        b"\xff\xd8\xff",
+        b"GIF87a",
+        b"GIF89a",
+        b"RIFF",
+        b"wOFF",
+        b"wOF2",
+        b"OTTO",
+        b"SQLite format 3\0",
+    ];
+    SKIP.iter().any(|m| data.starts_with(m))
 }
 
 fn unique_dir(base: &Path, name: &str) -> PathBuf {
