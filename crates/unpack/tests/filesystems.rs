@@ -461,3 +461,66 @@ fn ext_hostile() {
     let d = std::fs::read(img).unwrap();
     hostile(&d, 1021);
 }
+
+// ---------------------------------------------------------------- UBI / UBIFS
+
+#[test]
+fn ubifs_bare_fixture() {
+    let Some((_t, r)) = run_fixture("ubi__test.ubifs") else {
+        return;
+    };
+    assert_generic_fs(&r, "ubi");
+    assert_eq!(mode_of(&r, "ubi", "/testfile1"), 0o100644);
+    assert_eq!(mode_of(&r, "ubi", "/generic folder"), 0o40755);
+    let h = hit(&r, "ubi");
+    assert_eq!(
+        h.description,
+        "ubifs format 4, LEB 131072 bytes x 13, min I/O 512, default compressor lzo"
+    );
+    assert_eq!(h.length, Some(13 * 131072));
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+#[test]
+fn ubi_image_fixture() {
+    let Some((_t, r)) = run_fixture("ubi__ubi.img") else {
+        return;
+    };
+    let h = hit(&r, "ubi");
+    assert_eq!(h.offset, 0);
+    assert_eq!(
+        h.description,
+        "UBI v1, PEB 1024 bytes, LEB 896 bytes, 1904 PEBs, image seq 778639563, volumes: rootfs (static, 1902 LEBs)"
+    );
+    // The static volume holds a UBIFS image byte for byte the same as ubi__test.ubifs.
+    let vol = rec(&r, "ubi", "/rootfs.ubivol");
+    assert_eq!(vol.size, 1_703_936);
+    if let Some(p) = fixture("ubi__test.ubifs") {
+        assert_eq!(
+            vol.sha256.as_deref(),
+            Some(sha_hex(&std::fs::read(p).unwrap()).as_str())
+        );
+    }
+    // ...which recursion extracts.
+    assert_generic_fs(&r, "ubi");
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+}
+
+#[test]
+fn ubi_hostile() {
+    let Some(p) = fixture("ubi__ubi.img") else {
+        return;
+    };
+    let d = std::fs::read(p).unwrap();
+    // The layout volume, the first volume blocks and the superblock of the UBIFS inside.
+    hostile(&d[..40 * 1024], 97);
+}
+
+#[test]
+fn ubifs_hostile() {
+    let Some(p) = fixture("ubi__test.ubifs") else {
+        return;
+    };
+    let d = std::fs::read(p).unwrap();
+    hostile(&d, 65_536 + 13);
+}
