@@ -50,7 +50,11 @@ fn tplink_wr841n_universal_root_password() {
     );
     assert!(!bb.evidence.is_empty());
     let h = ins.summary.hardening.as_ref().unwrap();
-    assert!(h.architectures.keys().any(|a| a.contains("MIPS") && a.contains("big-endian")));
+    assert!(
+        h.architectures
+            .keys()
+            .any(|a| a.contains("MIPS") && a.contains("big-endian"))
+    );
 }
 
 #[test]
@@ -64,7 +68,11 @@ fn tenda_ac15_rootfs() {
         .find(|c| c.name == "openssl")
         .expect("openssl component");
     assert!(ssl.version.starts_with("1.0.0"), "{}", ssl.version);
-    assert!(ssl.evidence.iter().any(|e| e.path.ends_with("libcrypto.so.1.0.0")));
+    assert!(
+        ssl.evidence
+            .iter()
+            .any(|e| e.path.ends_with("libcrypto.so.1.0.0"))
+    );
     assert!(ins.with_code("CRED-006").count() >= 1);
     let h = ins.summary.hardening.as_ref().unwrap();
     assert!(h.architectures.keys().any(|a| a.contains("ARM")), "{h:#?}");

@@ -257,9 +257,9 @@ const PRODUCTS: &[Product] = &[
         rules: &[
             Re(
                 "Linux version ",
-                r"^Linux version (\d+\.\d+(?:\.\d+)?)\S* \(",
+                r"^Linux version (\d+\.\d+(?:\.\d+){0,2})\S* \(",
             ),
-            Re("vermagic=", r"^vermagic=(\d+\.\d+(?:\.\d+)?)"),
+            Re("vermagic=", r"^vermagic=(\d+\.\d+(?:\.\d+){0,2})"),
         ],
     },
     Product {

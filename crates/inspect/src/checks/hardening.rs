@@ -72,7 +72,11 @@ pub fn analyze_elf(data: &[u8]) -> Option<ElfInfo> {
         .is_some_and(|d| d.dyns.iter().any(|x| x.d_tag == DT_BIND_NOW));
     let kind = match elf.header.e_type {
         ET_EXEC => ElfKind::Executable,
-        ET_DYN if has_interp || flags_1 & DF_1_PIE != 0 => ElfKind::Executable,
+        // A PIE executable has an interpreter and no soname; some C libraries
+        // (uClibc) carry PT_INTERP too but name themselves with DT_SONAME.
+        ET_DYN if flags_1 & DF_1_PIE != 0 || has_interp && elf.soname.is_none() => {
+            ElfKind::Executable
+        }
         ET_DYN => ElfKind::Library,
         ET_REL => ElfKind::Object,
         _ => ElfKind::Other,

@@ -44,11 +44,22 @@ fn is_boot_file(e: &Entry) -> bool {
         || n.starts_with("rc.") && e.under("etc")
         || e.under("init.d")
         || e.under("rc.d")
+        || numbered_init_dir(e)
         || e.under("xinetd.d")
         || e.under("rcS.d")
         || e.under("rc.d/init.d")
         || n.ends_with(".service") && e.under("systemd")
         || e.under("preinit")
+}
+
+/// `init0.d`, `rc3.d` and similar vendor variants of the init folders.
+fn numbered_init_dir(e: &Entry) -> bool {
+    let parent = e.fs_path.rsplit('/').nth(1).unwrap_or("");
+    let Some(stem) = parent.strip_suffix(".d") else {
+        return false;
+    };
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    stem.strip_prefix("init").is_some_and(digits) || stem.strip_prefix("rc").is_some_and(digits)
 }
 
 /// A daemon class: (binary names, code).
@@ -132,6 +143,7 @@ fn boot(ctx: &Context) -> Vec<Finding> {
     let mut shells = Vec::new();
     let mut consoles = Vec::new();
     let mut inetd = Vec::new();
+    let mut fixed_creds = Vec::new();
     for (i, e) in ctx.tree.files() {
         if !is_boot_file(e) || e.size > 1 << 20 {
             continue;
@@ -215,6 +227,13 @@ fn boot(ctx: &Context) -> Vec<Finding> {
                     if *code == "SVC-001" && shell {
                         shells.push(ev());
                     }
+                    if *code == "SVC-001"
+                        && let Some(u) =
+                            w.iter().position(|x| *x == "-u").and_then(|p| w.get(p + 1))
+                        && u.contains(':')
+                    {
+                        fixed_creds.push(ev());
+                    }
                     if !xinetd_disabled {
                         by_code.entry(code).or_default().push(ev());
                     }
@@ -255,6 +274,14 @@ fn boot(ctx: &Context) -> Vec<Finding> {
             "SVC-002",
             "a network daemon serves a shell without any login",
             shells,
+        ));
+    }
+    if !fixed_creds.is_empty() {
+        fixed_creds.truncate(MAX_EVIDENCE);
+        findings.push(finding(
+            "CRED-007",
+            "telnetd is started with a user and password fixed in the image (`-u user:password`)",
+            fixed_creds,
         ));
     }
     if !consoles.is_empty() {

@@ -174,20 +174,7 @@ impl Check for Update {
                 continue;
             }
             let (start, line) = line_at(data, h.offset);
-            let low = line.to_ascii_lowercase();
-            let fetch = low.contains("wget")
-                || low.contains("curl")
-                || low.contains("src/gz")
-                || low.contains("tftp")
-                || low.contains("update")
-                || low.contains("upgrade")
-                || low.contains("firmware");
-            let local = low.contains("http://127.")
-                || low.contains("http://localhost")
-                || low.contains("http://192.168.")
-                || low.contains("http://www.w3.org")
-                || low.contains("http://schemas.");
-            if !fetch || local || line.trim_start().starts_with("<!--") {
+            if !is_plain_fetch(&line) {
                 continue;
             }
             if plain.len() < MAX_EVIDENCE {
@@ -205,5 +192,75 @@ impl Check for Update {
             ));
         }
         out
+    }
+}
+
+/// A line that fetches updates, packages or firmware over plain HTTP: a download
+/// command or package feed, or a URL whose host or path names an update. XML
+/// namespaces, comments and LAN addresses are not fetches.
+fn is_plain_fetch(line: &str) -> bool {
+    let t = line.trim_start();
+    let low = t.to_ascii_lowercase();
+    if t.starts_with('#')
+        || t.starts_with("<!--")
+        || t.starts_with("//")
+        || low.contains("xmlns")
+        || low.contains("<string>")
+        || low.contains("soapaction")
+    {
+        return false;
+    }
+    let Some(pos) = low.find("http://") else {
+        return false;
+    };
+    let url: String = low
+        .get(pos + 7..)
+        .unwrap_or("")
+        .chars()
+        .take_while(|c| !c.is_whitespace() && !matches!(c, '"' | '\'' | '<' | '>' | ')'))
+        .collect();
+    let host = url.split('/').next().unwrap_or("");
+    let local = host.starts_with("127.")
+        || host.starts_with("localhost")
+        || host.starts_with("192.168.")
+        || host.starts_with("10.")
+        || host.is_empty()
+        || host.contains('$') && host.len() < 3;
+    if local {
+        return false;
+    }
+    let command = low.contains("wget ")
+        || low.contains("curl ")
+        || low.starts_with("src/gz ")
+        || low.starts_with("src ");
+    let names_update = [
+        "update", "upgrade", "firmware", "/fw", "fw.", "ota", "download", ".bin", ".img", ".trx",
+        ".ipk",
+    ]
+    .iter()
+    .any(|w| url.contains(w));
+    command || names_update
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_plain_fetch;
+
+    #[test]
+    fn plain_fetches() {
+        assert!(is_plain_fetch(
+            "wget http://dl.example.com/x.tar.gz -O /tmp/x"
+        ));
+        assert!(is_plain_fetch(
+            "src/gz base http://downloads.openwrt.org/releases/packages"
+        ));
+        assert!(is_plain_fetch("fw_url=http://update.vendor.com/check"));
+        assert!(!is_plain_fetch(
+            "<GetFirmwareSettingsResponse xmlns=\"http://purenetworks.com/HNAP1/\">"
+        ));
+        assert!(!is_plain_fetch(
+            "# Wiki: http://www.protocolinfo.org/wiki/TFTP"
+        ));
+        assert!(!is_plain_fetch("wget http://192.168.0.1/cgi"));
     }
 }
