@@ -226,7 +226,16 @@ fn uimage_followed_by_more_data() {
     // Carving goes on after the uImage: a TP-Link header follows it.
     let tp = hit(&r, 0x1c5b0, "tplink");
     assert!(tp.description.contains("model 710 v1"));
-    assert!(tp.description.contains("image truncated, MD5 not checked"));
+    assert!(
+        tp.description
+            .contains("MD5 not checked (header inside the file)")
+    );
+    // parse_header checks it when asked: the image it describes is cut short here.
+    let d = fs::read(&img).unwrap();
+    assert_eq!(
+        parse_header(&d[0x1c5b0..]).unwrap().md5,
+        Md5Check::Truncated
+    );
 }
 
 #[test]
@@ -454,7 +463,10 @@ fn tplink_headers_identify_the_device() {
     );
     assert!(h.description.contains("firmware 3.16.9"));
     assert!(h.description.contains("MD5 ok (image with bootloader)"));
-    assert!(hit(&r, 0x20200, "tplink").description.contains("MD5 ok"));
+    // The embedded header is recorded; its MD5 is left to parse_header (checked above).
+    let inner_hit = hit(&r, 0x20200, "tplink");
+    assert!(inner_hit.description.contains("model 841 v10"));
+    assert!(inner_hit.description.contains("MD5 not checked"));
     // Carving continued into the kernel and the root file system.
     assert!(
         r.formats

@@ -53,6 +53,11 @@ impl Format for Dahua {
         M
     }
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
+        // A whole-file format: only recognised at the start of a file, which also
+        // keeps a crafted file of repeated magics from costing quadratic time.
+        if start != 0 {
+            return None;
+        }
         let (len, entries) = archive(data.get(start..)?)?;
         Some(Probe::extract(
             Some(len as u64),

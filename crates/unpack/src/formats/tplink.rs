@@ -38,6 +38,8 @@ pub enum Md5Check {
     /// The image is shorter than the length the header states.
     Truncated,
     Mismatch,
+    /// Not computed: the header sits inside another file (see [`Tplink`]'s probe).
+    NotChecked,
 }
 
 /// The fields of a version 1 header.
@@ -70,6 +72,10 @@ pub struct TplinkHeader {
 /// magic, vendor text and length fields are consistent. The MD5 outcome is a field,
 /// so that a modified image is still identified.
 pub fn parse_header(data: &[u8]) -> Option<TplinkHeader> {
+    parse(data, true)
+}
+
+fn parse(data: &[u8], check_md5: bool) -> Option<TplinkHeader> {
     let h = data.get(..HEADER_LEN)?;
     if !h.starts_with(MAGIC) {
         return None;
@@ -89,6 +95,7 @@ pub fn parse_header(data: &[u8]) -> Option<TplinkHeader> {
     }
     let hardware_id = be(0x40)?;
     let md5 = match data.get(..image_len as usize) {
+        _ if !check_md5 => Md5Check::NotChecked,
         None => Md5Check::Truncated,
         Some(img) => {
             let stored = h.get(MD5_AT..MD5_AT + 16)?;
@@ -141,12 +148,16 @@ impl Format for Tplink {
         M
     }
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
-        let h = parse_header(data.get(start..)?)?;
+        // The MD5 covers the whole image and the header only moves the cursor 512
+        // bytes, so checking every embedded header would cost candidates x image
+        // length on a crafted file; only a header at the start of a file is checked.
+        let h = parse(data.get(start..)?, start == 0)?;
         let md5 = match h.md5 {
             Md5Check::Normal => "MD5 ok",
             Md5Check::WithBootloader => "MD5 ok (image with bootloader)",
             Md5Check::Truncated => "image truncated, MD5 not checked",
             Md5Check::Mismatch => "MD5 MISMATCH",
+            Md5Check::NotChecked => "MD5 not checked (header inside the file)",
         };
         Some(Probe::header(
             HEADER_LEN as u64,

@@ -83,6 +83,11 @@ impl Format for Xiaomi {
         M
     }
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
+        // A whole-file format: only recognised at the start of a file, which also
+        // keeps a crafted file of repeated magics from costing quadratic time.
+        if start != 0 {
+            return None;
+        }
         let img = parse(data.get(start..)?)?;
         let list: Vec<String> = img
             .blobs
