@@ -73,7 +73,14 @@ fn sample(len: usize) -> Vec<u8> {
     let mut out = Vec::with_capacity(len + 64);
     let mut x: u32 = 0x1234_5678;
     let words = [
-        "root", "admin", "telnetd", "busybox", "/etc/shadow", "dropbear", "0x", "firmware",
+        "root",
+        "admin",
+        "telnetd",
+        "busybox",
+        "/etc/shadow",
+        "dropbear",
+        "0x",
+        "firmware",
     ];
     while out.len() < len {
         x ^= x << 13;
@@ -110,7 +117,11 @@ fn check_built(format: &str, stream: &[u8], original: &[u8]) {
         .iter()
         .find(|h| h.file.is_empty() && h.offset == 1000 && h.format == format)
         .unwrap_or_else(|| panic!("{format}: no hit at 1000 in {:#?}", r.formats));
-    assert_eq!(hit.length, Some(stream.len() as u64), "{format}: carved length");
+    assert_eq!(
+        hit.length,
+        Some(stream.len() as u64),
+        "{format}: carved length"
+    );
     assert!(
         r.files
             .iter()
@@ -226,8 +237,8 @@ fn bzimage_payloads() {
 #[test]
 fn xz_built() {
     let data = sample(300_000);
-    let mut w = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(3))
-        .unwrap();
+    let mut w =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(3)).unwrap();
     w.write_all(&data).unwrap();
     let xz = w.finish().unwrap();
     check_built("xz", &xz, &data);
@@ -245,10 +256,8 @@ fn bzip2_built() {
 #[test]
 fn zstd_built() {
     let data = sample(300_000);
-    let z = ruzstd::encoding::compress_to_vec(
-        &data[..],
-        ruzstd::encoding::CompressionLevel::Fastest,
-    );
+    let z =
+        ruzstd::encoding::compress_to_vec(&data[..], ruzstd::encoding::CompressionLevel::Fastest);
     check_built("zstd", &z, &data);
 }
 
@@ -280,8 +289,8 @@ fn lzma_built_with_end_marker_and_known_size() {
     // Known size (no end marker).
     let mut opts = lzma_rust2::LzmaOptions::with_preset(6);
     opts.dict_size = 1 << 20;
-    let mut w = lzma_rust2::LzmaWriter::new_use_header(Vec::new(), &opts, Some(data.len() as u64))
-        .unwrap();
+    let mut w =
+        lzma_rust2::LzmaWriter::new_use_header(Vec::new(), &opts, Some(data.len() as u64)).unwrap();
     w.write_all(&data).unwrap();
     let known = w.finish().unwrap();
     check_built("lzma", &known, &data);
@@ -365,7 +374,9 @@ fn lzo_built() {
     // An incompressible tail makes lzop store a block uncompressed.
     let mut x = 7u64;
     for _ in 0..70_000 {
-        x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         data.push((x >> 56) as u8);
     }
     let f = lzop(&data, 256 * 1024);
@@ -445,8 +456,7 @@ fn encode_zeros<W: Write>(mut w: W, mib: usize) -> W {
 fn assert_bomb_stopped(format: &str, bomb: &[u8]) {
     // The bomb sits between two things the run must still find.
     let tail = {
-        let mut w =
-            flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut w = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
         w.write_all(&sample(100_000)).unwrap();
         w.finish().unwrap()
     };
@@ -512,8 +522,8 @@ fn bzip2_bomb_stops_at_quota() {
 fn truncations_and_garbage() {
     let data = sample(20_000);
     let mut streams: Vec<(&str, Vec<u8>)> = Vec::new();
-    let mut w = lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1))
-        .unwrap();
+    let mut w =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(1)).unwrap();
     w.write_all(&data).unwrap();
     streams.push(("xz", w.finish().unwrap()));
     let mut w = bzip2::write::BzEncoder::new(Vec::new(), bzip2::Compression::fast());
@@ -574,7 +584,9 @@ fn truncations_and_garbage() {
     for round in 0..50 {
         image.extend_from_slice(magics[round % magics.len()]);
         for _ in 0..4000 {
-            x = x.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             image.push((x >> 56) as u8);
         }
     }

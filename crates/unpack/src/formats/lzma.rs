@@ -137,7 +137,7 @@ struct Header {
 /// Dictionary sizes encoders write: 2^n or 2^n + 2^(n-1), 4 KiB to 1 GiB.
 fn plausible_dict(d: u32) -> bool {
     (4096..=1 << 30).contains(&d)
-        && (d.is_power_of_two() || (d % 3 == 0 && (d / 3).is_power_of_two()))
+        && (d.is_power_of_two() || (d.is_multiple_of(3) && (d / 3).is_power_of_two()))
 }
 
 fn header(d: &[u8]) -> Option<Header> {

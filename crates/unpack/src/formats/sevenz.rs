@@ -59,14 +59,34 @@ impl Format for Sevenz {
         sink: &mut Sink,
     ) -> Result<u64, Error> {
         let d = data.get(start..).unwrap_or(&[]);
-        let len = archive_len(d).ok_or_else(|| Error::bad("7z signature header no longer valid"))?;
+        let len =
+            archive_len(d).ok_or_else(|| Error::bad("7z signature header no longer valid"))?;
         let ar = d.get(..len as usize).unwrap_or(&[]);
         let mut reader =
             ArchiveReader::new_with_memory_limit(Cursor::new(ar), Password::empty(), MEM_LIMIT_KB)
                 .map_err(|e| Error::bad(format!("7z at 0x{start:x}: {e}")))?;
         reader.set_thread_count(1);
+        // Directories come last from the reader; create them first so that they are
+        // recorded with their own modes rather than made implicitly by their files.
+        let dirs: Vec<_> = reader
+            .archive()
+            .files
+            .iter()
+            .filter(|e| e.is_directory() && !e.is_anti_item())
+            .cloned()
+            .collect();
+        for e in &dirs {
+            match add(sink, e, &mut std::io::empty()) {
+                Ok(()) => {}
+                Err(err @ (Error::Quota(_) | Error::Io { .. })) => return Err(err),
+                Err(err) => sink.warn(format!("7z entry {:?}: {err}", e.name())),
+            }
+        }
         let mut fatal: Option<Error> = None;
         let res = reader.for_each_entries_with_decision(|entry, r| {
+            if entry.is_directory() {
+                return Ok(EntryDecision::Continue);
+            }
             match add(sink, entry, r) {
                 Ok(()) => {}
                 Err(e @ (Error::Quota(_) | Error::Io { .. })) => {

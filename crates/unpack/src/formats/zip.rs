@@ -22,9 +22,11 @@ const MAX_LINK: u64 = 4096;
 
 /// Validates the first local header (version, method, name length).
 fn local_ok(d: &[u8]) -> bool {
-    let (Some(ver), Some(method), Some(name_len)) =
-        (u16_at(d, 4, false), u16_at(d, 8, false), u16_at(d, 26, false))
-    else {
+    let (Some(ver), Some(method), Some(name_len)) = (
+        u16_at(d, 4, false),
+        u16_at(d, 8, false),
+        u16_at(d, 26, false),
+    ) else {
         return false;
     };
     d.starts_with(LOCAL)
@@ -142,10 +144,10 @@ fn overlaps(ar: &mut zip::ZipArchive<Cursor<&[u8]>>) -> Vec<bool> {
     let mut bad = vec![false; ar.len()];
     let mut reach = 0u64;
     for (s, e, i) in spans {
-        if s < reach {
-            if let Some(b) = bad.get_mut(i) {
-                *b = true;
-            }
+        if s < reach
+            && let Some(b) = bad.get_mut(i)
+        {
+            *b = true;
         }
         reach = reach.max(e);
     }
@@ -157,7 +159,9 @@ fn entry(ar: &mut zip::ZipArchive<Cursor<&[u8]>>, i: usize, sink: &mut Sink) -> 
         .by_index(i)
         .map_err(|e| Error::bad(format!("cannot read: {e}")))?;
     let name = f.name().to_string();
-    let mode = f.unix_mode().unwrap_or(if f.is_dir() { 0o755 } else { 0o644 });
+    let mode = f
+        .unix_mode()
+        .unwrap_or(if f.is_dir() { 0o755 } else { 0o644 });
     if f.is_dir() {
         return sink.dir(&name, mode & 0o7777);
     }

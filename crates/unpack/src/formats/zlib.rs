@@ -17,7 +17,7 @@ const TRIAL_OUT: u64 = 64 * 1024;
 /// Header check: deflate with a 32 KiB window, no preset dictionary, FCHECK valid.
 fn header_ok(d: &[u8]) -> bool {
     match (d.first(), d.get(1)) {
-        (Some(&0x78), Some(&flg)) => flg & 0x20 == 0 && (0x7800u16 | flg as u16) % 31 == 0,
+        (Some(&0x78), Some(&flg)) => flg & 0x20 == 0 && (0x7800u16 | flg as u16).is_multiple_of(31),
         _ => false,
     }
 }
