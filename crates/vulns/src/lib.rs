@@ -266,20 +266,18 @@ impl Kb {
         device: Option<&DeviceIdentity>,
     ) -> Result<Vec<VulnMatch>> {
         let subjects = matcher::subjects(components, device);
-        let mut keys: Vec<String> = subjects
-            .iter()
-            .filter(|s| !s.key.is_empty())
-            .map(|s| s.key.clone())
-            .collect();
-        keys.sort();
-        keys.dedup();
+        let index = matcher::Index::new(&subjects);
+        let probes = index.probes();
         let subjects_ref = &subjects;
+        let index_ref = &index;
         let mut out = self.with_conn(async move |conn| {
-            let ids = store::cves_for_keys(conn, &keys).await?;
+            // SQLite narrows to records with a vulnerable criterion admitting a version;
+            // the full AND/OR evaluation below then decides.
+            let ids = store::candidate_cves(conn, &probes).await?;
             let recs = store::get_cves(conn, &ids).await?;
             let mut out: Vec<VulnMatch> = Vec::new();
             for rec in &recs {
-                for hit in matcher::match_record(rec, subjects_ref) {
+                for hit in index_ref.match_record(rec) {
                     let Some(s) = subjects_ref.get(hit.subject) else {
                         continue;
                     };

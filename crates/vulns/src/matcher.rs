@@ -422,23 +422,58 @@ fn eval_config(cfg: &Config, by_key: &HashMap<&str, Vec<usize>>, subjects: &[Sub
         .collect()
 }
 
-/// Every (subject, rule) a record's configurations give, one per subject.
-pub(crate) fn match_record(rec: &CveRecord, subjects: &[Subject]) -> Vec<Hit> {
-    let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (i, s) in subjects.iter().enumerate() {
-        if !s.key.is_empty() {
-            by_key.entry(s.key.as_str()).or_default().push(i);
-        }
-    }
-    let mut out: Vec<Hit> = Vec::new();
-    for cfg in &rec.configs {
-        for h in eval_config(cfg, &by_key, subjects) {
-            if !out.iter().any(|o| o.subject == h.subject) {
-                out.push(h);
+/// Subjects indexed by CPE key, built once per matching run.
+pub(crate) struct Index<'a> {
+    subjects: &'a [Subject],
+    by_key: HashMap<&'a str, Vec<usize>>,
+}
+
+impl<'a> Index<'a> {
+    pub(crate) fn new(subjects: &'a [Subject]) -> Index<'a> {
+        let mut by_key: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (i, s) in subjects.iter().enumerate() {
+            if !s.key.is_empty() {
+                by_key.entry(s.key.as_str()).or_default().push(i);
             }
         }
+        Index { subjects, by_key }
     }
-    out
+
+    /// `(key, version sort key)` of every subject that can be vulnerable: the
+    /// store's prefilter input. Unknown versions and "any" context subjects are left
+    /// out, as the full evaluation never lets them match a vulnerable criterion.
+    pub(crate) fn probes(&self) -> Vec<(String, Vec<u8>)> {
+        let mut out: Vec<(String, Vec<u8>)> = self
+            .subjects
+            .iter()
+            .filter(|s| !s.key.is_empty() && s.version != "*")
+            .map(|s| (s.key.clone(), Version::parse(&s.version)))
+            .filter(|(_, v)| !v.is_numberless())
+            .map(|(k, v)| (k, v.sort_key()))
+            .collect();
+        out.sort();
+        out.dedup();
+        out
+    }
+
+    /// Every (subject, rule) a record's configurations give, one per subject.
+    pub(crate) fn match_record(&self, rec: &CveRecord) -> Vec<Hit> {
+        let mut out: Vec<Hit> = Vec::new();
+        for cfg in &rec.configs {
+            for h in eval_config(cfg, &self.by_key, self.subjects) {
+                if !out.iter().any(|o| o.subject == h.subject) {
+                    out.push(h);
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Every (subject, rule) a record's configurations give (tests; see [`Index`]).
+#[cfg(test)]
+pub(crate) fn match_record(rec: &CveRecord, subjects: &[Subject]) -> Vec<Hit> {
+    Index::new(subjects).match_record(rec)
 }
 
 /// Whether `version` is affected by an OSV package entry; the rule that says so.

@@ -80,6 +80,77 @@ impl CveRecord {
     }
 }
 
+/// A vulnerable criterion as the store indexes it: the version interval as
+/// [`Version::sort_key`](crate::version::Version::sort_key) bytes, `None` for unbounded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexRow {
+    pub key: String,
+    pub lo: Option<Vec<u8>>,
+    pub lo_incl: bool,
+    pub hi: Option<Vec<u8>>,
+    pub hi_incl: bool,
+}
+
+impl CveRecord {
+    /// Index rows of the vulnerable criteria: a prefilter that never misses a match
+    /// the full configuration evaluation would make.
+    pub fn index_rows(&self) -> Vec<IndexRow> {
+        use crate::version::Version;
+        let enc = |v: &str| Version::parse(v).sort_key();
+        let mut rows: Vec<IndexRow> = Vec::new();
+        for m in self
+            .configs
+            .iter()
+            .flat_map(|c| &c.nodes)
+            .flat_map(|n| &n.matches)
+            .filter(|m| m.vulnerable)
+        {
+            let Some(cpe) = crate::cpe::Cpe::parse(&m.criteria) else {
+                continue;
+            };
+            let row = match cpe.version.as_str() {
+                "*" | "-" => {
+                    let (lo, lo_incl) = match (&m.start_including, &m.start_excluding) {
+                        (Some(v), _) => (Some(enc(v)), true),
+                        (None, Some(v)) => (Some(enc(v)), false),
+                        _ => (None, false),
+                    };
+                    let (hi, hi_incl) = match (&m.end_including, &m.end_excluding) {
+                        (Some(v), _) => (Some(enc(v)), true),
+                        (None, Some(v)) => (Some(enc(v)), false),
+                        _ => (None, false),
+                    };
+                    IndexRow {
+                        key: cpe.key(),
+                        lo,
+                        lo_incl,
+                        hi,
+                        hi_incl,
+                    }
+                }
+                v => {
+                    let exact = if matches!(cpe.update.as_str(), "*" | "-" | "") {
+                        enc(v)
+                    } else {
+                        enc(&format!("{v}-{}", cpe.update))
+                    };
+                    IndexRow {
+                        key: cpe.key(),
+                        lo: Some(exact.clone()),
+                        lo_incl: true,
+                        hi: Some(exact),
+                        hi_incl: true,
+                    }
+                }
+            };
+            if !rows.contains(&row) {
+                rows.push(row);
+            }
+        }
+        rows
+    }
+}
+
 /// One affected package of an OSV record.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct OsvPackage {

@@ -23,8 +23,11 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS cve (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
      published TEXT NOT NULL, score REAL, severity TEXT, summary TEXT NOT NULL, \
      configs TEXT NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS cpe_index (key TEXT NOT NULL, cve TEXT NOT NULL, \
-     PRIMARY KEY (key, cve)) WITHOUT ROWID",
+    // One row per vulnerable criterion; versions as order-preserving BLOBs so SQLite
+    // itself drops candidates whose range excludes the component's version.
+    "CREATE TABLE IF NOT EXISTS cpe_match (key TEXT NOT NULL, cve TEXT NOT NULL, \
+     lo BLOB, lo_incl INTEGER NOT NULL, hi BLOB, hi_incl INTEGER NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS cpe_match_key ON cpe_match (key, cve)",
     "CREATE TABLE IF NOT EXISTS osv (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
      aliases TEXT NOT NULL, summary TEXT NOT NULL, severity TEXT, affected TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS osv_index (ecosystem TEXT NOT NULL, name TEXT NOT NULL, \
@@ -138,18 +141,24 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
                 .bind(configs);
         }
         q.execute(&mut *tx).await?;
-        let pairs: Vec<(String, &str)> = write
+        let rows: Vec<(crate::record::IndexRow, &str)> = write
             .iter()
-            .flat_map(|r| r.vulnerable_keys().into_iter().map(|k| (k, r.id.as_str())))
+            .flat_map(|r| r.index_rows().into_iter().map(|x| (x, r.id.as_str())))
             .collect();
-        for p in pairs.chunks(BATCH * 4) {
+        for p in rows.chunks(BATCH * 2) {
             let sql = format!(
-                "INSERT OR IGNORE INTO cpe_index (key, cve) VALUES {}",
-                placeholders(p.len(), 2)
+                "INSERT INTO cpe_match (key, cve, lo, lo_incl, hi, hi_incl) VALUES {}",
+                placeholders(p.len(), 6)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (k, id) in p {
-                q = q.bind(k).bind(*id);
+            for (x, id) in p {
+                q = q
+                    .bind(&x.key)
+                    .bind(*id)
+                    .bind(&x.lo)
+                    .bind(x.lo_incl)
+                    .bind(&x.hi)
+                    .bind(x.hi_incl);
             }
             q.execute(&mut *tx).await?;
         }
@@ -164,7 +173,7 @@ async fn drop_index(conn: &mut SqliteConnection, id: &str) -> DbResult<()> {
     let old = get_cves(conn, &[id.to_string()]).await?;
     for rec in old {
         for key in rec.vulnerable_keys() {
-            sqlx::query("DELETE FROM cpe_index WHERE key = ? AND cve = ?")
+            sqlx::query("DELETE FROM cpe_match WHERE key = ? AND cve = ?")
                 .bind(key)
                 .bind(id)
                 .execute(&mut *conn)
@@ -340,20 +349,24 @@ pub(crate) async fn sources(
         .collect())
 }
 
-/// CVE ids indexed under any of `keys`.
-pub(crate) async fn cves_for_keys(
+/// CVE ids with a vulnerable criterion whose key and version interval admit one of
+/// `subjects` (`(key, Version::sort_key)`).
+pub(crate) async fn candidate_cves(
     conn: &mut SqliteConnection,
-    keys: &[String],
+    subjects: &[(String, Vec<u8>)],
 ) -> DbResult<Vec<String>> {
     let mut out = Vec::new();
-    for chunk in keys.chunks(BATCH * 4) {
+    for chunk in subjects.chunks(BATCH * 4) {
         let sql = format!(
-            "SELECT DISTINCT cve FROM cpe_index WHERE key IN ({})",
-            vec!["?"; chunk.len()].join(",")
+            "WITH s (key, v) AS (VALUES {}) SELECT DISTINCT m.cve FROM s \
+             JOIN cpe_match m ON m.key = s.key \
+             WHERE (m.lo IS NULL OR m.lo < s.v OR (m.lo_incl AND m.lo = s.v)) \
+             AND (m.hi IS NULL OR m.hi > s.v OR (m.hi_incl AND m.hi = s.v))",
+            placeholders(chunk.len(), 2)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for k in chunk {
-            q = q.bind(k);
+        for (k, v) in chunk {
+            q = q.bind(k).bind(v);
         }
         out.extend(q.fetch_all(&mut *conn).await?.iter().map(|r| r.get(0)));
     }

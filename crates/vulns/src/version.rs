@@ -170,6 +170,35 @@ impl Version {
     pub fn is_numberless(&self) -> bool {
         !self.tokens.iter().any(|t| matches!(t, Token::Num(_)))
     }
+
+    /// Bytes whose plain byte order is this version order, so a database can compare
+    /// versions itself (SQLite compares BLOBs with `memcmp`). Numbers longer than 255
+    /// digits are clipped, which only affects their order among themselves.
+    pub fn sort_key(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(16);
+        let num = |out: &mut Vec<u8>, digits: &str| {
+            let d = digits.as_bytes();
+            let d = d.get(..255).unwrap_or(d);
+            out.push(4);
+            out.push(u8::try_from(d.len()).unwrap_or(u8::MAX));
+            out.extend_from_slice(d);
+        };
+        num(&mut out, &self.epoch);
+        for t in &self.tokens {
+            match t {
+                Token::Pre(r) => out.extend_from_slice(&[1, *r]),
+                Token::Post(w) => {
+                    out.push(3);
+                    // Words never hold NUL; it ends them so a prefix sorts first.
+                    out.extend(w.bytes().filter(|b| *b != 0));
+                    out.push(0);
+                }
+                Token::Num(n) => num(&mut out, n),
+            }
+        }
+        out.push(END_RANK + 1);
+        out
+    }
 }
 
 impl Ord for Version {
@@ -286,6 +315,8 @@ mod tests {
             if x <= y && y <= z { prop_assert!(x <= z); }
             // reflexivity
             prop_assert_eq!(x.cmp(&x), Ordering::Equal);
+            // the byte encoding orders exactly like the comparator
+            prop_assert_eq!(x.sort_key().cmp(&y.sort_key()), x.cmp(&y));
         }
 
         #[test]
