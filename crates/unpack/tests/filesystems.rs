@@ -524,3 +524,249 @@ fn ubifs_hostile() {
     let d = std::fs::read(p).unwrap();
     hostile(&d, 65_536 + 13);
 }
+
+// ------------------------------------------- images built by the reference tools
+
+/// A source tree with every entry kind, for the Debian tools that build images.
+struct Tree {
+    dir: PathBuf,
+    /// (path, contents, mode) of the regular files.
+    files: Vec<(&'static str, Vec<u8>, u32)>,
+    /// Whether `mknod`/`mkfifo` worked (they need privileges).
+    has_dev: bool,
+}
+
+fn source_tree(root: &Path) -> Tree {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = root.join("src");
+    // Pseudo-random bytes defeat every compressor (stored raw); text compresses well.
+    let mut x = 0x1234_5678u32;
+    let random: Vec<u8> = (0..70_000)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 17;
+            x ^= x << 5;
+            x as u8
+        })
+        .collect();
+    let text: Vec<u8> = (0..6000)
+        .flat_map(|i| format!("line {i} of compressible text\n").into_bytes())
+        .collect();
+    let files = vec![
+        (
+            "etc/passwd",
+            b"root:x:0:0:root:/root:/bin/sh\n".to_vec(),
+            0o104755,
+        ),
+        ("usr/lib/random.bin", random, 0o100644),
+        ("usr/lib/text.txt", text, 0o100600),
+        ("empty", Vec::new(), 0o100644),
+    ];
+    for (p, c, mode) in &files {
+        let full = dir.join(p);
+        std::fs::create_dir_all(full.parent().unwrap()).unwrap();
+        std::fs::write(&full, c).unwrap();
+        std::fs::set_permissions(&full, std::fs::Permissions::from_mode(mode & 0o7777)).unwrap();
+    }
+    std::os::unix::fs::symlink("../etc/passwd", dir.join("usr/link")).unwrap();
+    std::fs::create_dir_all(dir.join("dev")).unwrap();
+    let ok = |cmd: &str, args: &[&str]| {
+        std::process::Command::new(cmd)
+            .args(args)
+            .current_dir(&dir)
+            .stderr(std::process::Stdio::null())
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    let has_dev = ok("mknod", &["dev/console", "c", "5", "1"]) && ok("mkfifo", &["dev/fifo"]);
+    Tree {
+        dir,
+        files,
+        has_dev,
+    }
+}
+
+/// Runs a Debian image builder; `None` (with a message) when it is not installed.
+fn tool(cmd: &str, args: &[&str], cwd: &Path) -> Option<()> {
+    match std::process::Command::new(cmd)
+        .args(args)
+        .current_dir(cwd)
+        .stdout(std::process::Stdio::null())
+        .status()
+    {
+        Ok(s) if s.success() => Some(()),
+        Ok(s) => panic!("{cmd} {args:?} failed: {s}"),
+        Err(e) => {
+            eprintln!("skipping: {cmd} is not available ({e}); install it to run this test");
+            None
+        }
+    }
+}
+
+/// Every entry of `tree` came out of `format` below `prefix`, with its contents,
+/// and (where the format keeps them) its mode and device number.
+fn assert_tree(r: &Report, format: &str, prefix: &str, tree: &Tree, modes: bool, rdev: bool) {
+    for (p, c, mode) in &tree.files {
+        let fp = format!("{prefix}/{p}");
+        assert_file(r, format, &fp, c.len() as u64, &sha_hex(c));
+        if modes {
+            assert_eq!(rec(r, format, &fp).mode, *mode, "{format}: mode of {fp}");
+        }
+    }
+    let l = rec(r, format, &format!("{prefix}/usr/link"));
+    assert_eq!(l.kind, EntryKind::Symlink, "{format}");
+    assert_eq!(l.link_target.as_deref(), Some("../etc/passwd"), "{format}");
+    if tree.has_dev {
+        let c = rec(r, format, &format!("{prefix}/dev/console"));
+        assert_eq!(c.kind, EntryKind::Chardev, "{format}");
+        if rdev {
+            assert_eq!(c.device, Some((5, 1)), "{format}");
+        }
+        assert_eq!(
+            rec(r, format, &format!("{prefix}/dev/fifo")).kind,
+            EntryKind::Fifo
+        );
+    }
+    assert!(r.errors.is_empty(), "{format}: {:?}", r.errors);
+}
+
+#[test]
+fn cramfs_built_by_mkfs_cramfs_both_endians() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = source_tree(tmp.path());
+    for (endian, tag) in [("big", "BE"), ("little", "LE")] {
+        let img = tmp.path().join(format!("{endian}.cramfs"));
+        let src = tree.dir.to_str().unwrap();
+        if tool(
+            "mkfs.cramfs",
+            &["-N", endian, src, img.to_str().unwrap()],
+            tmp.path(),
+        )
+        .is_none()
+        {
+            return;
+        }
+        let (_o, r) = run(&img);
+        assert!(
+            hit(&r, "cramfs")
+                .description
+                .contains(&format!(" {tag}, zlib"))
+        );
+        assert_tree(&r, "cramfs", "", &tree, true, true);
+    }
+}
+
+#[test]
+fn jffs2_built_by_mkfs_jffs2_each_compressor() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = source_tree(tmp.path());
+    let src = tree.dir.to_str().unwrap().to_string();
+    for (name, opts, expect) in [
+        ("be-zlib", &["-b", "-x", "rtime"][..], "jffs2 BE"),
+        (
+            "le-lzo",
+            &["-l", "-X", "lzo", "-x", "zlib", "-x", "rtime"][..],
+            "lzo",
+        ),
+        ("le-rtime", &["-l", "-x", "zlib"][..], "rtime"),
+        ("le-zlib-rtime", &["-l"][..], "zlib"),
+    ] {
+        let img = tmp.path().join(format!("{name}.jffs2"));
+        let mut args = vec!["-r", &src, "-o", img.to_str().unwrap(), "-e", "16KiB"];
+        args.extend_from_slice(opts);
+        if tool("mkfs.jffs2", &args, tmp.path()).is_none() {
+            return;
+        }
+        let (_o, r) = run(&img);
+        let h = hit(&r, "jffs2");
+        assert!(h.description.contains(expect), "{name}: {}", h.description);
+        assert_eq!(
+            h.length,
+            Some(std::fs::metadata(&img).unwrap().len()),
+            "{name}"
+        );
+        assert_tree(&r, "jffs2", "", &tree, true, true);
+    }
+}
+
+#[test]
+fn ubifs_built_by_mkfs_ubifs_each_compressor_and_ubinize() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = source_tree(tmp.path());
+    let src = tree.dir.to_str().unwrap().to_string();
+    for c in ["none", "lzo", "zlib", "zstd"] {
+        let img = format!("{c}.ubifs");
+        let args = [
+            "-r", &src, "-m", "2048", "-e", "126976", "-c", "64", "-x", c, "-o", &img,
+        ];
+        if tool("mkfs.ubifs", &args, tmp.path()).is_none() {
+            return;
+        }
+        let (_o, r) = run(&tmp.path().join(&img));
+        assert!(
+            hit(&r, "ubi")
+                .description
+                .contains(&format!("default compressor {c}")),
+            "{:?}",
+            r.formats
+        );
+        assert_tree(&r, "ubi", "", &tree, true, true);
+    }
+    // A UBI image with a dynamic UBIFS volume (extracted in place, through the LEB
+    // map) and a static volume holding a cramfs (written out, then recursed into).
+    if tool("mkfs.cramfs", &[&src, "blob.cramfs"], tmp.path()).is_none() {
+        return;
+    }
+    std::fs::write(
+        tmp.path().join("ubi.ini"),
+        "[rootfs]\nmode=ubi\nimage=zstd.ubifs\nvol_id=0\nvol_type=dynamic\nvol_name=rootfs\n\
+         [blob]\nmode=ubi\nimage=blob.cramfs\nvol_id=1\nvol_type=static\nvol_name=blob\n",
+    )
+    .unwrap();
+    let args = ["-o", "ubi.img", "-m", "2048", "-p", "128KiB", "ubi.ini"];
+    if tool("ubinize", &args, tmp.path()).is_none() {
+        return;
+    }
+    let (_o, r) = run(&tmp.path().join("ubi.img"));
+    let h = hit(&r, "ubi");
+    assert!(
+        h.description
+            .starts_with("UBI v1, PEB 131072 bytes, LEB 126976 bytes"),
+        "{}",
+        h.description
+    );
+    assert!(
+        h.description.contains("rootfs (dynamic"),
+        "{}",
+        h.description
+    );
+    assert!(h.description.contains("blob (static"), "{}", h.description);
+    assert_tree(&r, "ubi", "/rootfs", &tree, true, true);
+    let blob = std::fs::read(tmp.path().join("blob.cramfs")).unwrap();
+    assert_eq!(
+        rec(&r, "ubi", "/blob.ubivol").sha256.as_deref(),
+        Some(sha_hex(&blob).as_str())
+    );
+    assert_tree(&r, "cramfs", "", &tree, true, true);
+}
+
+#[test]
+fn romfs_built_by_genromfs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let tree = source_tree(tmp.path());
+    let src = tree.dir.to_str().unwrap().to_string();
+    if tool(
+        "genromfs",
+        &["-f", "r.img", "-d", &src, "-V", "vol"],
+        tmp.path(),
+    )
+    .is_none()
+    {
+        return;
+    }
+    let (_o, r) = run(&tmp.path().join("r.img"));
+    assert!(hit(&r, "romfs").description.contains("volume \"vol\""));
+    // romfs keeps only an executable bit, not the mode.
+    assert_tree(&r, "romfs", "", &tree, false, true);
+    assert_eq!(mode_of(&r, "romfs", "/etc/passwd"), 0o100755);
+}

@@ -187,8 +187,8 @@ fn scan(d: &[u8], be: bool, parse: bool) -> Log {
             break;
         }
         log.nodes += 1;
-        log.end = hit + totlen;
         off = hit + totlen.div_ceil(4) * 4;
+        log.end = off.min(d.len());
         if ty & NODE_ACCURATE == 0 || !parse {
             continue;
         }
@@ -456,7 +456,13 @@ impl Writer<'_> {
                 sink.symlink(path, &String::from_utf8_lossy(&body))
             }
             0o020000 | 0o060000 => {
-                let body = self.small_contents(nodes)?;
+                // The device number is the node's data; the inode size says 0.
+                let body = nodes
+                    .iter()
+                    .filter(|n| n.dsize > 0)
+                    .max_by_key(|n| n.version)
+                    .and_then(|n| decompress(self.d, n).ok())
+                    .unwrap_or_default();
                 let rdev = match body.len() {
                     2 => {
                         let v = u16_at(&body, 0, self.log.be).unwrap_or(0) as u32;
