@@ -8,7 +8,10 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+mod cmd_declare;
 mod cmd_inspect;
+mod cmd_keys;
+mod cmd_label;
 mod cmd_unpack;
 
 #[derive(Parser)]
@@ -28,6 +31,12 @@ enum Cmd {
     Unpack(UnpackArgs),
     /// Inspect an image or an unpacked tree: findings with evidence, and components.
     Inspect(cmd_inspect::InspectArgs),
+    /// Write a commented declaration template (--init) or check a declaration (--check).
+    Declare(cmd_declare::DeclareArgs),
+    /// Manage the ed25519 keys that sign labels.
+    Keys(cmd_keys::KeysArgs),
+    /// Make a label from an assessment, or verify a signed label.json.
+    Label(cmd_label::LabelArgs),
 }
 
 /// Quotas that bound what a hostile image can make baseliner write.
@@ -92,6 +101,9 @@ fn main() -> ExitCode {
     let result: Result<ExitCode> = match cli.cmd {
         Cmd::Unpack(a) => cmd_unpack::run(a),
         Cmd::Inspect(a) => cmd_inspect::run(a),
+        Cmd::Declare(a) => cmd_declare::run(a),
+        Cmd::Keys(a) => cmd_keys::run(a),
+        Cmd::Label(a) => cmd_label::run(a),
     };
     match result {
         Ok(code) => code,

@@ -1,0 +1,137 @@
+//! `baseliner label make|verify`: the signed label from an assessment, and its check.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use baseliner_label::{
+    read_public_key, read_secret_key, render_png, render_svg, sign, statement_from, verify,
+};
+use baseliner_model::Assessment;
+use clap::{Args, Subcommand};
+
+/// Registry base URL the QR code points under until a registry is configured.
+pub const DEFAULT_REGISTRY: &str = "https://registry.baseliner.invalid/labels";
+
+/// A label file larger than this is refused: real ones are about 1 KiB.
+const MAX_LABEL_LEN: u64 = 1024 * 1024;
+/// The same bound for an assessment.json read back from disk.
+const MAX_ASSESSMENT_LEN: u64 = 512 * 1024 * 1024;
+
+#[derive(Args)]
+pub struct LabelArgs {
+    #[command(subcommand)]
+    pub cmd: LabelCmd,
+}
+
+#[derive(Subcommand)]
+pub enum LabelCmd {
+    /// Check label.json against the issuer's public key; any changed byte fails.
+    Verify {
+        /// The label.json to check.
+        label: PathBuf,
+        /// The issuer's PREFIX.pub.
+        #[arg(long)]
+        key: PathBuf,
+    },
+    /// Write label.svg, label.png and (with --key) the signed label.json from an assessment.json.
+    Make {
+        /// assessment.json written by `baseliner assess`.
+        assessment: PathBuf,
+        /// Output folder (created if missing).
+        #[arg(short, long)]
+        out: PathBuf,
+        /// PREFIX.key to sign label.json with.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Registry base URL for the QR code.
+        #[arg(long, default_value = DEFAULT_REGISTRY)]
+        registry: String,
+    },
+}
+
+fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+    let len = std::fs::metadata(path)
+        .with_context(|| format!("reading {}", path.display()))?
+        .len();
+    anyhow::ensure!(
+        len <= max,
+        "{}: {len} bytes is more than the {max} allowed",
+        path.display()
+    );
+    std::fs::read(path).with_context(|| format!("reading {}", path.display()))
+}
+
+/// Writes label.svg, label.png and, when a key is given, label.json into `out`.
+/// `assess` calls this too, so both paths make identical labels.
+pub fn write_label(
+    a: &Assessment,
+    out: &Path,
+    key: Option<&Path>,
+    registry: &str,
+) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
+    let statement = statement_from(a, registry)?;
+    let svg = render_svg(&statement)?;
+    let png = render_png(&svg, 2.0)?;
+    let mut written = vec![];
+    for (name, bytes) in [("label.svg", svg.as_bytes()), ("label.png", png.as_slice())] {
+        let p = out.join(name);
+        std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+        written.push(p);
+    }
+    if let Some(key) = key {
+        let pair = read_secret_key(key)?;
+        let (_, bytes) = sign(statement, &pair)?;
+        let p = out.join("label.json");
+        std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
+        written.push(p);
+    }
+    Ok(written)
+}
+
+pub fn run(a: LabelArgs) -> Result<ExitCode> {
+    match a.cmd {
+        LabelCmd::Verify { label, key } => {
+            let public = read_public_key(&key)?;
+            let bytes = read_bounded(&label, MAX_LABEL_LEN)?;
+            match verify(&bytes, &public) {
+                Ok(l) => {
+                    let s = &l.statement;
+                    println!(
+                        "{}: valid signature. {} {} firmware {} (sha256 {}), {}: {}{}, issued {}",
+                        label.display(),
+                        s.manufacturer.as_deref().unwrap_or("?"),
+                        s.model.as_deref().or(s.product.as_deref()).unwrap_or("?"),
+                        s.firmware_version.as_deref().unwrap_or("?"),
+                        s.firmware_sha256,
+                        s.profile,
+                        s.outcome,
+                        s.level.map(|l| format!(", level {l}")).unwrap_or_default(),
+                        s.issued
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(e) => {
+                    eprintln!("{}: {e}", label.display());
+                    Ok(ExitCode::from(1))
+                }
+            }
+        }
+        LabelCmd::Make {
+            assessment,
+            out,
+            key,
+            registry,
+        } => {
+            let bytes = read_bounded(&assessment, MAX_ASSESSMENT_LEN)?;
+            let a: Assessment = serde_json::from_slice(&bytes).with_context(|| {
+                format!("{} is not a baseliner assessment", assessment.display())
+            })?;
+            for p in write_label(&a, &out, key.as_deref(), &registry)? {
+                println!("wrote {}", p.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
