@@ -425,7 +425,7 @@ pub fn pem_body_digest(block: &str) -> String {
 }
 
 /// PEM private-key blocks in `data`, starting at the hits of `PRIVATE KEY-----`.
-pub fn pem_blocks<'a>(data: &'a [u8], hits: impl Iterator<Item = usize>) -> Vec<(usize, &'a [u8])> {
+pub fn pem_blocks(data: &[u8], hits: impl Iterator<Item = usize>) -> Vec<(usize, &[u8])> {
     let mut v = Vec::new();
     for off in hits {
         let start = data

@@ -250,10 +250,11 @@ fn der_files(ctx: &Context) -> Vec<Finding> {
                 vec![ctx.evidence(i, Some(0), None)],
             )),
             None => {
-                if d.first() == Some(&0x30) && der_seq_len(d) == Some(d.len()) {
-                    if let Ok((_, cert)) = x509_parser::parse_x509_certificate(d) {
-                        findings.extend(cert_findings(ctx, i, 0, &cert));
-                    }
+                if d.first() == Some(&0x30)
+                    && der_seq_len(d) == Some(d.len())
+                    && let Ok((_, cert)) = x509_parser::parse_x509_certificate(d)
+                {
+                    findings.extend(cert_findings(ctx, i, 0, &cert));
                 }
             }
         }
@@ -395,8 +396,7 @@ fn configs(ctx: &Context) -> Vec<Finding> {
                 "sshd" => {
                     let mut w = low.split_whitespace();
                     let (k, v) = (w.next().unwrap_or(""), w.next().unwrap_or(""));
-                    (k == "permitrootlogin" && v == "yes")
-                        || (k == "permitemptypasswords" && v == "yes")
+                    (v == "yes" && (k == "permitrootlogin" || k == "permitemptypasswords"))
                         || (k == "protocol" && v.contains('1'))
                         || (k == "ciphers"
                             && (v.contains("cbc") || v.contains("arcfour") || v.contains("3des")))

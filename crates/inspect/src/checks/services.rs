@@ -159,7 +159,7 @@ fn boot(ctx: &Context) -> Vec<Finding> {
             let ev = || ctx.evidence(i, Some(off as u64), Some(l.to_string()));
             let w = words(l);
             if is_inetd {
-                if e.under("xinetd.d") && l.replace(' ', "").to_ascii_lowercase() == "disable=yes" {
+                if e.under("xinetd.d") && l.replace(' ', "").eq_ignore_ascii_case("disable=yes") {
                     xinetd_disabled = true;
                 }
                 if e.name() == "inetd.conf" && w.len() >= 6 {
@@ -213,7 +213,7 @@ fn boot(ctx: &Context) -> Vec<Finding> {
                 }
                 if w.first().is_some_and(|f| {
                     matches!(
-                        base(*f),
+                        base(f),
                         "killall" | "kill" | "echo" | "rm" | "pidof" | "grep"
                     )
                 }) {
