@@ -1,0 +1,124 @@
+//! Verdicts on real vendor firmware from `../shared/corpus/firmware/`, run through the
+//! real unpack and inspect stages. Skips with a message where the corpus is absent.
+
+use std::path::PathBuf;
+
+use baseliner_baseline::{Date, Declaration, Inputs, catalogue, evaluate, summarize};
+use baseliner_model::{Finding, Verdict, VerdictStatus};
+
+fn corpus() -> Option<PathBuf> {
+    let p = PathBuf::from(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/corpus"
+    ));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipping: corpus not found at {}", p.display());
+        None
+    }
+}
+
+fn findings_of(rel: &str) -> Option<Vec<Finding>> {
+    let image = corpus()?.join(rel);
+    let dir = tempfile::tempdir().unwrap();
+    let report = baseliner_unpack::unpack(
+        &image,
+        &dir.path().join("out"),
+        &baseliner_unpack::Limits::default(),
+        None,
+    )
+    .unwrap();
+    let ins = baseliner_inspect::inspect(&baseliner_inspect::Tree::from_report(&report));
+    Some(ins.findings)
+}
+
+fn run(profile: &str, findings: &[Finding], decl: Option<&Declaration>) -> Vec<Verdict> {
+    let p = catalogue::profile(profile).unwrap();
+    evaluate(
+        &p,
+        &Inputs {
+            findings,
+            vulnerabilities: &[],
+            declaration: decl,
+            today: Date::parse("2026-11-23").unwrap(),
+        },
+    )
+}
+
+fn status(v: &[Verdict], id: &str) -> VerdictStatus {
+    v.iter()
+        .find(|x| x.provision == id)
+        .unwrap_or_else(|| panic!("no verdict {id}"))
+        .status
+}
+
+const DECL: &str = r#"
+[product]
+manufacturer = "TP-Link"
+model = "TL-WR841N v10"
+firmware_version = "3.16.9"
+[support]
+end_date = 2027-06-30
+[disclosure]
+contact = "https://www.tp-link.com/us/press/security-advisory/"
+policy_url = "https://www.tp-link.com/us/press/security-advisory/"
+acknowledgement_days = 7
+status_update_days = 30
+"#;
+
+#[test]
+fn tplink_wr841n_verdicts() {
+    let Some(f) = findings_of("firmware/tplink-wr841nv10-3.16.9.bin") else {
+        return;
+    };
+    // EN 303 645: one MD5-crypt root hash shipped in every unit.
+    let v = run("etsi-en-303-645", &f, None);
+    let p511 = v.iter().find(|x| x.provision == "5.1-1").unwrap();
+    assert_eq!(p511.status, VerdictStatus::Fail, "{:#?}", p511);
+    assert!(p511.findings.iter().any(|c| c == "CRED-001"));
+    assert!(
+        p511.reasons.iter().any(|r| r.contains("etc/shadow")),
+        "{:?}",
+        p511.reasons
+    );
+    assert_eq!(status(&v, "5.1-3"), VerdictStatus::Fail);
+    assert!(v.iter().all(|x| x.status != VerdictStatus::Pass));
+    assert_eq!(
+        summarize(&catalogue::profile("etsi-en-303-645").unwrap(), &v).outcome,
+        "FAIL"
+    );
+    // The V3 edition keeps the ids and the failures.
+    let v3 = run("etsi-en-303-645-v3", &f, None);
+    assert_eq!(status(&v3, "5.1-1"), VerdictStatus::Fail);
+    assert_eq!(status(&v3, "5.1-3"), VerdictStatus::Fail);
+
+    // UK PSTI: passwords FAIL on firmware; disclosure and support period need the
+    // manufacturer's word: INCONCLUSIVE without a declaration, DECLARED with one.
+    let v = run("uk-psti", &f, None);
+    assert_eq!(status(&v, "1"), VerdictStatus::Fail);
+    assert_eq!(status(&v, "2"), VerdictStatus::Inconclusive);
+    assert_eq!(status(&v, "3"), VerdictStatus::Inconclusive);
+    let d = Declaration::parse(DECL, "wr841n.toml").unwrap();
+    let v = run("uk-psti", &f, Some(&d));
+    assert_eq!(status(&v, "1"), VerdictStatus::Fail);
+    assert_eq!(status(&v, "2"), VerdictStatus::Declared);
+    assert_eq!(status(&v, "3"), VerdictStatus::Declared);
+
+    // Singapore CLS: the password failures stop it below level 1.
+    let p = catalogue::profile("sg-cls-4").unwrap();
+    let v = run("sg-cls-4", &f, Some(&d));
+    assert_eq!(summarize(&p, &v).level, Some(0));
+}
+
+#[test]
+fn tenda_ac15_default_web_credentials_fail_passwords() {
+    let Some(f) = findings_of("firmware/tenda-ac15-rootfs.tar.gz") else {
+        return;
+    };
+    assert!(f.iter().any(|x| x.code == "CRED-006"));
+    let v = run("uk-psti", &f, None);
+    assert_eq!(status(&v, "1"), VerdictStatus::Fail);
+    let v = run("etsi-en-303-645", &f, None);
+    assert_eq!(status(&v, "5.1-1"), VerdictStatus::Fail);
+}
