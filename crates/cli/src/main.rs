@@ -8,10 +8,12 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+mod cmd_db;
 mod cmd_declare;
 mod cmd_inspect;
 mod cmd_keys;
 mod cmd_label;
+mod cmd_sbom;
 mod cmd_unpack;
 
 #[derive(Parser)]
@@ -31,6 +33,10 @@ enum Cmd {
     Unpack(UnpackArgs),
     /// Inspect an image or an unpacked tree: findings with evidence, and components.
     Inspect(cmd_inspect::InspectArgs),
+    /// Vulnerability knowledge base: import downloaded feeds, show status.
+    Db(cmd_db::DbArgs),
+    /// Software bill of materials (CycloneDX 1.6 with VEX, SPDX 2.3, OpenVEX).
+    Sbom(cmd_sbom::SbomArgs),
     /// Write a commented declaration template (--init) or check a declaration (--check).
     Declare(cmd_declare::DeclareArgs),
     /// Manage the ed25519 keys that sign labels.
@@ -101,6 +107,8 @@ fn main() -> ExitCode {
     let result: Result<ExitCode> = match cli.cmd {
         Cmd::Unpack(a) => cmd_unpack::run(a),
         Cmd::Inspect(a) => cmd_inspect::run(a),
+        Cmd::Db(a) => cmd_db::run(a),
+        Cmd::Sbom(a) => cmd_sbom::run(a),
         Cmd::Declare(a) => cmd_declare::run(a),
         Cmd::Keys(a) => cmd_keys::run(a),
         Cmd::Label(a) => cmd_label::run(a),
