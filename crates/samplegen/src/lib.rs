@@ -25,7 +25,7 @@ enum Node {
 fn rootfs() -> Vec<(&'static str, Node)> {
     use Node::*;
     let busybox = fake_elf(b"BusyBox v1.01 (2015.10.21-02:11+0000) multi-call binary\0Usage: busybox [function] [arguments]...\0telnetd\0httpd\0");
-    let libc = fake_elf(b"uClibc 0.9.33.2\0libc.so.0\0");
+    let libc = fake_elf(b"libc.so.0\0uClibc 0.9.33.2\0");
     vec![
         ("bin", Dir),
         ("bin/busybox", File(busybox, 0o755)),
@@ -38,7 +38,8 @@ fn rootfs() -> Vec<(&'static str, Node)> {
         ("usr/sbin/telnetd", Link("../../bin/busybox")),
         ("usr/sbin/httpd", Link("../../bin/busybox")),
         ("lib", Dir),
-        ("lib/libc.so.0", File(libc, 0o755)),
+        ("lib/libuClibc-0.9.33.2.so", File(libc, 0o755)),
+        ("lib/libc.so.0", Link("libuClibc-0.9.33.2.so")),
         ("etc", Dir),
         ("etc/passwd", File(b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n".to_vec(), 0o644)),
         ("etc/shadow", File(b"root:$1$Sx7Lq2Vb$XZCLDfBPZ0Y/Ft4qy1Vgr1:19000:0:99999:7:::\nnobody:*:19000:0:99999:7:::\n".to_vec(), 0o600)),

@@ -170,6 +170,7 @@ pub fn unpack(
         done: AtomicU64::new(0),
     };
     let mut result = run.process(data, "", &name, &out, 0, true);
+    mark_unpacked(&mut result);
     result.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Report {
         schema_version: SCHEMA_VERSION,
@@ -446,6 +447,23 @@ impl Run<'_> {
             offset: offset as u64,
             format: format.to_string(),
             reason,
+        }
+    }
+}
+
+/// Flags the files whose whole content a format at offset 0 extracted.
+fn mark_unpacked(p: &mut Partial) {
+    let containers: std::collections::HashSet<&str> = p
+        .formats
+        .iter()
+        .filter(|h| h.offset == 0 && h.extracted_to.is_some() && !h.file.is_empty())
+        .map(|h| h.file.as_str())
+        .collect();
+    let containers: std::collections::HashSet<String> =
+        containers.into_iter().map(String::from).collect();
+    for f in &mut p.files {
+        if f.kind == EntryKind::File && containers.contains(f.path.to_string_lossy().as_ref()) {
+            f.unpacked = true;
         }
     }
 }

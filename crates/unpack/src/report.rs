@@ -39,6 +39,11 @@ pub struct FileRecord {
     /// Major and minor numbers of a device node (recorded, never created).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub device: Option<(u32, u32)>,
+    /// This file is a container whose contents were extracted from offset 0 (a cpio
+    /// inside a gzip, a kernel payload): checks read the extracted files instead, so
+    /// that one piece of evidence is not reported twice.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub unpacked: bool,
 }
 
 /// A format identified inside some file.

@@ -250,6 +250,7 @@ impl<'a> Sink<'a> {
             provenance: format!("{}:{}", self.provenance, fs_path),
             link_target: None,
             device: None,
+            unpacked: false,
         });
     }
 
