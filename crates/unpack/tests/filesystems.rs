@@ -770,3 +770,249 @@ fn romfs_built_by_genromfs() {
     assert_tree(&r, "romfs", "", &tree, false, true);
     assert_eq!(mode_of(&r, "romfs", "/etc/passwd"), 0o100755);
 }
+
+// ------------------------------------------- hand-built images: replay and loops
+
+fn jffs2_crc(d: &[u8]) -> u32 {
+    let mut h = crc32fast::Hasher::new_with_initial(u32::MAX);
+    h.update(d);
+    !h.finalize()
+}
+
+/// One little-endian JFFS2 node: header (with its CRC) + body, padded to 4 bytes.
+fn jffs2_node(ty: u16, body: &[u8]) -> Vec<u8> {
+    let mut n = vec![0x85, 0x19];
+    n.extend_from_slice(&ty.to_le_bytes());
+    n.extend_from_slice(&((12 + body.len()) as u32).to_le_bytes());
+    let c = jffs2_crc(&n);
+    n.extend_from_slice(&c.to_le_bytes());
+    n.extend_from_slice(body);
+    while n.len() % 4 != 0 {
+        n.push(0xff);
+    }
+    n
+}
+
+fn jffs2_dirent(pino: u32, version: u32, ino: u32, name: &str, dtype: u8) -> Vec<u8> {
+    let mut b = Vec::new();
+    for v in [pino, version, ino, 0] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.extend_from_slice(&[name.len() as u8, dtype, 0, 0]);
+    // The node CRC covers the 32 bytes from the magic; fill in after the header.
+    let mut full = jffs2_node(
+        0xe001,
+        &[b.clone(), vec![0; 8], name.as_bytes().to_vec()].concat(),
+    );
+    let node_crc = jffs2_crc(&full[..32]);
+    full[32..36].copy_from_slice(&node_crc.to_le_bytes());
+    full[36..40].copy_from_slice(&jffs2_crc(name.as_bytes()).to_le_bytes());
+    full
+}
+
+fn jffs2_inode(ino: u32, version: u32, mode: u32, isize: u32, offset: u32, data: &[u8]) -> Vec<u8> {
+    let mut b = Vec::new();
+    for v in [
+        ino,
+        version,
+        mode,
+        0,
+        isize,
+        0,
+        0,
+        0,
+        offset,
+        data.len() as u32,
+        data.len() as u32,
+    ] {
+        b.extend_from_slice(&v.to_le_bytes());
+    }
+    b.extend_from_slice(&[0, 0, 0, 0]); // compr none, usercompr, flags
+    b.extend_from_slice(&[0; 8]); // data CRC, node CRC
+    b.extend_from_slice(data);
+    let mut full = jffs2_node(0xe002, &b);
+    let node_crc = jffs2_crc(&full[..60]);
+    full[60..64].copy_from_slice(&jffs2_crc(data).to_le_bytes());
+    full[64..68].copy_from_slice(&node_crc.to_le_bytes());
+    full
+}
+
+#[test]
+fn jffs2_latest_version_wins_deletions_and_directory_loops() {
+    let mut img = Vec::new();
+    img.extend(jffs2_node(0x2003, &[])); // clean marker
+    img.extend(jffs2_dirent(1, 1, 2, "a", 8));
+    // A newer partial write of inode 2 comes first in the log, the original later:
+    // the version, not the position, decides.
+    img.extend(jffs2_inode(2, 6, 0o100600, 12, 0, b"NEW"));
+    img.extend(vec![0xff; 300]); // erased flash between erase blocks
+    img.extend(jffs2_node(0x2003, &[]));
+    img.extend(jffs2_inode(2, 1, 0o100644, 12, 0, b"old contents"));
+    img.extend(jffs2_dirent(1, 2, 3, "gone", 8));
+    img.extend(jffs2_inode(3, 1, 0o100644, 1, 0, b"x"));
+    img.extend(jffs2_dirent(1, 3, 0, "gone", 8)); // unlinked
+    img.extend(jffs2_dirent(1, 4, 4, "loop", 4));
+    img.extend(jffs2_inode(4, 1, 0o40755, 0, 0, b""));
+    img.extend(jffs2_dirent(4, 5, 4, "self", 4)); // a directory inside itself
+    img.extend(jffs2_dirent(4, 6, 5, "b", 8));
+    let mut bad = jffs2_inode(5, 9, 0o100644, 3, 0, b"BAD");
+    bad[70] ^= 1; // data CRC no longer matches: the node must be ignored
+    img.extend(bad);
+    img.extend(jffs2_inode(5, 2, 0o100644, 3, 0, b"bee"));
+    img.extend(vec![0xff; 1000]);
+
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("replay.jffs2");
+    std::fs::write(&p, &img).unwrap();
+    let (_o, r) = run(&p);
+    assert_file(&r, "jffs2", "/a", 12, &sha_hex(b"NEW contents"));
+    assert_eq!(
+        mode_of(&r, "jffs2", "/a"),
+        0o100600,
+        "metadata of the newest node"
+    );
+    assert_file(&r, "jffs2", "/loop/b", 3, &sha_hex(b"bee"));
+    assert!(
+        !r.files.iter().any(|f| f.fs_path == "/gone"),
+        "unlinked entry extracted"
+    );
+    assert!(
+        r.warnings.iter().any(|w| w.contains("loops")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(
+        r.warnings.iter().any(|w| w.contains("data CRC")),
+        "{:?}",
+        r.warnings
+    );
+    assert_eq!(hit(&r, "jffs2").length, Some((img.len() - 1000) as u64));
+}
+
+/// One 512-byte YAFFS2 chunk plus its 16-byte spare of big-endian packed tags.
+fn yaffs_chunk(data: &[u8], seq: u32, obj: u32, chunk: u32, nbytes: u32) -> Vec<u8> {
+    let mut c = data.to_vec();
+    c.resize(512, 0xff);
+    for v in [seq, obj, chunk, nbytes] {
+        c.extend_from_slice(&v.to_be_bytes());
+    }
+    c
+}
+
+fn yaffs_header(ty: u32, parent: u32, name: &str, mode: u32, size: u32, alias: &str) -> Vec<u8> {
+    let mut h = vec![0xffu8; 512];
+    h[0..4].copy_from_slice(&ty.to_be_bytes());
+    h[4..8].copy_from_slice(&parent.to_be_bytes());
+    h[10..266].fill(0);
+    h[10..10 + name.len()].copy_from_slice(name.as_bytes());
+    h[268..272].copy_from_slice(&mode.to_be_bytes());
+    h[292..296].copy_from_slice(&size.to_be_bytes());
+    h[300..460].fill(0);
+    h[300..300 + alias.len()].copy_from_slice(alias.as_bytes());
+    h
+}
+
+#[test]
+fn yaffs2_small_pages_newest_sequence_wins() {
+    let mut img = Vec::new();
+    // Block with sequence 0x1000: the original file "f" (600 bytes: 512 A + 88 B).
+    img.extend(yaffs_chunk(
+        &yaffs_header(1, 1, "f", 0o100644, 600, ""),
+        0x1000,
+        257,
+        0,
+        0xffff,
+    ));
+    img.extend(yaffs_chunk(&[b'A'; 512], 0x1000, 257, 1, 512));
+    img.extend(yaffs_chunk(&[b'B'; 88], 0x1000, 257, 2, 88));
+    img.extend(yaffs_chunk(
+        &yaffs_header(3, 1, "d", 0o40755, 0, ""),
+        0x1000,
+        258,
+        0,
+        0xffff,
+    ));
+    img.extend(yaffs_chunk(
+        &yaffs_header(1, 4, "deleted", 0o100644, 0, ""),
+        0x1000,
+        259,
+        0,
+        0,
+    ));
+    img.extend(yaffs_chunk(
+        &yaffs_header(3, 260, "orphan-loop", 0o40755, 0, ""),
+        0x1000,
+        260,
+        0,
+        0,
+    ));
+    img.extend(yaffs_chunk(
+        &yaffs_header(2, 258, "l", 0o120777, 0, "../g"),
+        0x1000,
+        261,
+        0,
+        0,
+    ));
+    img.extend(vec![0xff; 528]); // an erased chunk
+    // A later block (sequence 0x1001) renames "f" to "g" and rewrites its second chunk.
+    img.extend(yaffs_chunk(
+        &yaffs_header(1, 1, "g", 0o100755, 600, ""),
+        0x1001,
+        257,
+        0,
+        0xffff,
+    ));
+    img.extend(yaffs_chunk(&[b'C'; 88], 0x1001, 257, 2, 88));
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("small.yaffs2");
+    std::fs::write(&p, &img).unwrap();
+    let (_o, r) = run(&p);
+    let h = hit(&r, "yaffs2");
+    assert!(
+        h.description
+            .starts_with("yaffs2 BE, page 512 + spare 16 (tags at 0), 5 objects, 9 chunks"),
+        "{}",
+        h.description
+    );
+    assert_eq!(h.length, Some(img.len() as u64));
+    let mut want = vec![b'A'; 512];
+    want.extend([b'C'; 88]);
+    assert_file(&r, "yaffs2", "/g", 600, &sha_hex(&want));
+    assert_eq!(mode_of(&r, "yaffs2", "/g"), 0o100755);
+    assert!(
+        !r.files
+            .iter()
+            .any(|f| f.fs_path == "/f" || f.fs_path.contains("deleted"))
+    );
+    assert!(!r.files.iter().any(|f| f.fs_path.contains("orphan")));
+    assert_eq!(
+        rec(&r, "yaffs2", "/d/l").link_target.as_deref(),
+        Some("../g")
+    );
+}
+
+#[test]
+fn romfs_directory_loop_is_cut() {
+    let Some(p) = fixture("generic_fs__romfs.img") else {
+        return;
+    };
+    let mut d = std::fs::read(p).unwrap();
+    // Point "generic folder" (header at 0xc0) back at the root's first entry and fix
+    // the header checksum, so the walk would cycle forever without loop detection.
+    d[0xc4..0xc8].copy_from_slice(&0x20u32.to_be_bytes());
+    d[0xcc..0xd0].fill(0);
+    let sum = d[0xc0..0xe0].chunks(4).fold(0u32, |a, w| {
+        a.wrapping_add(u32::from_be_bytes(w.try_into().unwrap()))
+    });
+    d[0xcc..0xd0].copy_from_slice(&0u32.wrapping_sub(sum).to_be_bytes());
+    let tmp = tempfile::tempdir().unwrap();
+    let img = tmp.path().join("loop.romfs");
+    std::fs::write(&img, &d[..0x1b0]).unwrap();
+    let (_o, r) = run(&img);
+    assert_file(&r, "romfs", "/testfile1", 62, TESTFILE1);
+    assert!(
+        r.warnings.iter().any(|w| w.contains("loops back")),
+        "{:?}",
+        r.warnings
+    );
+}
