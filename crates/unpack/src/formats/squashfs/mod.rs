@@ -27,6 +27,8 @@ pub struct Squashfs;
 
 /// Deepest directory nesting followed.
 const MAX_DEPTH: u32 = 256;
+/// Inode table blocks the probe decodes at most to name the compressor.
+const PROBE_BLOCKS: usize = 16;
 /// Entry errors tolerated before the extraction is abandoned.
 const MAX_ENTRY_ERRORS: usize = 200;
 
@@ -93,15 +95,28 @@ impl Format for Squashfs {
             ));
         }
         let used = sb.bytes_used;
-        // Decoding the root inode's metadata block proves the compressor variant.
+        // Decoding the root inode's metadata block proves the file system; the first
+        // compressed block of the inode table names the compressor variant.
         let mut fs = Fs::new(d.get(..used as usize)?, sb.clone(), start);
         let root_block = sb.inode_table.checked_add(sb.root >> 16)?;
         fs.meta_block(root_block).ok()?;
-        let method = fs
-            .dec
-            .current
-            .map(|m| m.describe())
-            .unwrap_or_else(|| "uncompressed".into());
+        let mut pos = sb.inode_table;
+        for _ in 0..PROBE_BLOCKS {
+            if fs.dec.current.is_some() || pos >= sb.dir_table {
+                break;
+            }
+            match fs.meta_block(pos) {
+                Ok((_, next)) => pos = next,
+                Err(_) => break,
+            }
+        }
+        let method = match fs.dec.current {
+            Some(m) if sb.compressor == superblock::GZIP && m != decomp::Method::Zlib => {
+                format!("{} under the gzip id", m.describe())
+            }
+            Some(m) => m.describe(),
+            None => "uncompressed metadata".into(),
+        };
         Some(Probe::extract(
             Some(padded_len(data, start, used)),
             Confidence::Strong,
