@@ -100,8 +100,11 @@ fn codes_mirror_the_inspect_table() {
     };
     let known = catalogue::known_codes();
     let mut inspect = BTreeSet::new();
-    for part in src.split("c(\"").skip(1) {
-        if let Some(code) = part.split('"').next() {
+    for part in src.split("c(").skip(1) {
+        let Some(rest) = part.trim_start().strip_prefix('"') else {
+            continue;
+        };
+        if let Some(code) = rest.split('"').next().filter(|c| c.contains('-')) {
             inspect.insert(code.to_string());
         }
     }
@@ -116,5 +119,59 @@ fn codes_mirror_the_inspect_table() {
             inspect.contains(code),
             "codes.toml lists {code}, which inspect does not emit"
         );
+    }
+}
+
+/// docs/assessment.md documents the mapping row by row; it must match the data.
+#[test]
+fn docs_mapping_matches_the_data() {
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/assessment.md");
+    let doc = std::fs::read_to_string(path).expect("docs/assessment.md");
+    let rows: Vec<Vec<String>> = doc
+        .lines()
+        .filter(|l| l.starts_with("| "))
+        .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
+        .collect();
+    let codes_in = |cell: &str| -> Vec<String> {
+        cell.split(',')
+            .map(|c| c.trim().trim_matches('`').to_string())
+            .filter(|c| !c.is_empty())
+            .collect()
+    };
+    for name in [
+        "etsi-en-303-645",
+        "etsi-en-303-645-v3",
+        "uk-psti",
+        "eu-cra",
+        "sg-cls-4",
+        "nistir-8425",
+    ] {
+        let p = catalogue::profile(name).unwrap();
+        let stem = name.strip_suffix("-4").unwrap_or(name);
+        let level_col = usize::from(stem == "sg-cls");
+        for prov in &p.provisions {
+            let row = rows
+                .iter()
+                .find(|r| r.get(1).map(String::as_str) == Some(stem) && r.get(2) == Some(&prov.id))
+                .unwrap_or_else(|| panic!("docs/assessment.md has no row for {stem} {}", prov.id));
+            assert_eq!(
+                codes_in(&row[6 + level_col]),
+                prov.findings,
+                "{stem} {} fails-on",
+                prov.id
+            );
+            assert_eq!(
+                codes_in(&row[7 + level_col]),
+                prov.notes,
+                "{stem} {} context",
+                prov.id
+            );
+            assert_eq!(
+                codes_in(&row[8 + level_col]),
+                prov.facts,
+                "{stem} {} facts",
+                prov.id
+            );
+        }
     }
 }
