@@ -569,6 +569,10 @@ fn source_tree(root: &Path) -> Tree {
         std::fs::set_permissions(&full, std::fs::Permissions::from_mode(mode & 0o7777)).unwrap();
     }
     std::os::unix::fs::symlink("../etc/passwd", dir.join("usr/link")).unwrap();
+    // A hard link: formats with inode numbers must give both names the same data.
+    std::fs::hard_link(dir.join("usr/lib/text.txt"), dir.join("text-hardlink.txt")).unwrap();
+    let mut files = files;
+    files.push(("text-hardlink.txt", files[2].1.clone(), files[2].2));
     std::fs::create_dir_all(dir.join("dev")).unwrap();
     let ok = |cmd: &str, args: &[&str]| {
         std::process::Command::new(cmd)
