@@ -808,3 +808,39 @@ fn dahua_zip_with_restored_magic() {
     let d = fs::read(&img).unwrap();
     survives(cuts(&d, 128, 7));
 }
+
+#[test]
+fn sparse_bomb_is_stopped_by_the_quotas() {
+    // 60 bytes that state 2^32-1 blocks of 4 KiB "don't care": 16 TiB of zeros.
+    let mut d = vec![0x3a, 0xff, 0x26, 0xed];
+    for v in [1u16, 0, 28, 12] {
+        d.extend_from_slice(&v.to_le_bytes());
+    }
+    for v in [4096u32, u32::MAX, 1, 0] {
+        d.extend_from_slice(&v.to_le_bytes());
+    }
+    d.extend_from_slice(&0xcac3u16.to_le_bytes());
+    d.extend_from_slice(&[0, 0]);
+    d.extend_from_slice(&u32::MAX.to_le_bytes());
+    d.extend_from_slice(&12u32.to_le_bytes());
+    let dir = tempfile::tempdir().unwrap();
+    let img = dir.path().join("bomb.simg");
+    fs::write(&img, &d).unwrap();
+    let limits = Limits {
+        ratio_floor: 1 << 20,
+        ..Limits::default()
+    };
+    let r = unpack(&img, &dir.path().join("out"), &limits, None).unwrap();
+    let e = r
+        .errors
+        .iter()
+        .find(|e| e.format == "android_sparse")
+        .unwrap();
+    assert!(e.reason.contains("expansion ratio"), "{}", e.reason);
+    let raw = file(&r, "0x0.android_sparse/image.raw");
+    assert!(
+        raw.size <= 2 << 20,
+        "stopped soon after the floor: {}",
+        raw.size
+    );
+}

@@ -246,7 +246,10 @@ impl Format for AndroidSparse {
         };
         let r = sink.stream("image.raw", &mut ex);
         let pos = ex.pos as u64;
-        r.map_err(|e| Error::bad(format!("Android sparse image at 0x{start:x}: {e}")))?;
+        r.map_err(|e| match e {
+            Error::Format(m) => Error::bad(format!("Android sparse image at 0x{start:x}: {m}")),
+            other => other,
+        })?;
         if ex.blocks < h.total_blks as u64 {
             sink.warn(format!(
                 "Android sparse image at 0x{start:x}: chunks cover {} of the {} blocks stated",

@@ -28,10 +28,17 @@ const PROP: u32 = 3;
 const NOP: u32 = 4;
 const END: u32 = 9;
 const MAX_DEPTH: usize = 64;
+/// Real trees have hundreds of nodes, FITs a handful; more is not a device tree.
+const MAX_NODES: usize = 100_000;
 
-/// One node of the tree: its path components and properties.
+/// One node of the tree. Only the name and depth are kept (not the full path), so
+/// memory stays linear in the structure size whatever the nesting.
 struct Node<'a> {
-    path: Vec<String>,
+    name: String,
+    /// 0 for the root.
+    depth: usize,
+    /// Whether the parent is `/images` (the node is a FIT payload).
+    in_images: bool,
     props: Vec<(String, &'a [u8])>,
 }
 
@@ -86,7 +93,6 @@ fn parse(d: &[u8]) -> Option<Tree<'_>> {
     let blob = d.get(..total)?;
     let strings = blob.get(off_strings..off_strings + size_strings)?;
     let mut nodes = Vec::new();
-    let mut path: Vec<String> = Vec::new();
     // Index of the open node of each depth, so properties attach to the right one.
     let mut open: Vec<usize> = Vec::new();
     let mut p = off_struct;
@@ -102,21 +108,24 @@ fn parse(d: &[u8]) -> Option<Tree<'_>> {
                 let len = memchr::memchr(0, rest)?;
                 let name = String::from_utf8_lossy(&rest[..len]).into_owned();
                 p = align4(p + len + 1)?;
-                if !path.is_empty() || !open.is_empty() {
-                    path.push(name);
-                }
-                if open.len() >= MAX_DEPTH {
+                if open.len() >= MAX_DEPTH || nodes.len() >= MAX_NODES {
                     return None;
                 }
+                let in_images = open.len() == 2
+                    && open
+                        .last()
+                        .and_then(|&i| nodes.get(i))
+                        .is_some_and(|p: &Node| p.depth == 1 && p.name == "images");
                 open.push(nodes.len());
                 nodes.push(Node {
-                    path: path.clone(),
+                    name,
+                    depth: open.len() - 1,
+                    in_images,
                     props: Vec::new(),
                 });
             }
             END_NODE => {
                 open.pop()?;
-                path.pop();
                 if open.is_empty() {
                     // The root closed: only END (and NOPs) may follow.
                     while u32_at(blob, p, true) == Some(NOP) {
@@ -162,7 +171,7 @@ struct Image<'a> {
 fn images<'a>(d: &'a [u8], t: &Tree<'a>) -> Vec<Image<'a>> {
     let mut out = Vec::new();
     for (i, n) in t.nodes.iter().enumerate() {
-        if n.path.len() != 2 || n.path[0] != "images" {
+        if !n.in_images {
             continue;
         }
         let mut external_end = 0;
@@ -195,7 +204,7 @@ fn images<'a>(d: &'a [u8], t: &Tree<'a>) -> Vec<Image<'a>> {
         let mut hash = "unchecked";
         if let Ok(bytes) = data {
             for h in t.nodes.iter().skip(i + 1) {
-                if !h.path.starts_with(&n.path) {
+                if h.depth <= n.depth {
                     break;
                 }
                 let (Some(algo), Some(value)) = (h.text("algo"), h.prop("value")) else {
@@ -214,7 +223,7 @@ fn images<'a>(d: &'a [u8], t: &Tree<'a>) -> Vec<Image<'a>> {
             }
         }
         out.push(Image {
-            name: n.path[1].clone(),
+            name: n.name.clone(),
             kind: n.text("type").unwrap_or_default(),
             compression: n.text("compression").unwrap_or_else(|| "none".into()),
             arch: n.text("arch").unwrap_or_default(),
@@ -255,7 +264,7 @@ impl Format for Fit {
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
         let d = data.get(start..)?;
         let t = parse(d)?;
-        let has_images = t.nodes.iter().any(|n| n.path == ["images"]);
+        let has_images = t.nodes.iter().any(|n| n.depth == 1 && n.name == "images");
         if !has_images {
             let mut desc = format!("flattened device tree v{}, {} bytes", t.version, t.total);
             if let Some(m) = root_text(&t, "model") {

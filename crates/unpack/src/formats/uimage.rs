@@ -141,6 +141,12 @@ fn type_name(v: u8) -> String {
         "script",
         "filesystem",
         "flat_dt",
+        "kwbimage",
+        "imximage",
+        "ubl",
+        "omapimage",
+        "aisimage",
+        "kernel_noload",
     ];
     T.get(v as usize)
         .map(|s| s.to_string())
@@ -301,6 +307,7 @@ impl Format for Uimage {
             };
             let stem = match h.image_type {
                 8 => "fdt".to_string(),
+                14 => "kernel".to_string(),
                 t => type_name(t),
             };
             let ext = if h.image_type == 8 && ext == "bin" {
