@@ -844,3 +844,56 @@ fn sparse_bomb_is_stopped_by_the_quotas() {
         raw.size
     );
 }
+
+#[test]
+fn draytek_vigor_container() {
+    let Some(img) = fixture("formats/draytek_vigor_167__valid_draytekvigor167_image.bin") else {
+        return;
+    };
+    let (dir, r) = run(&img);
+    let h = hit(&r, 0, "draytek");
+    assert_eq!(h.length, Some(4401));
+    assert!(h.description.contains("kernel 0 bytes, rootfs 4096 bytes"));
+    assert!(h.description.contains("bbc06553566f3d73c11299057ca45573"));
+    assert_file(
+        &dir,
+        &r,
+        "0x0.draytek/rootfs.bin",
+        4096,
+        "73b648f484ab0a34ce00729ce8b7ef183885b4b5c540344a8451d18fe94cc2fa",
+    );
+    // The squashfs inside was handed on.
+    assert!(
+        r.formats
+            .iter()
+            .any(|f| f.file == "0x0.draytek/rootfs.bin" && f.format == "squashfs")
+    );
+    let d = fs::read(&img).unwrap();
+    survives(cuts(&d, 300, 97));
+    survives(flips(&d, 0..0x60).step_by(2));
+
+    // The broken sibling (cut short, footer damaged) is not claimed.
+    let Some(bad) =
+        fixture("formats/draytek_vigor_167__invalid_draytekvigor167_image_struct_error.bin")
+    else {
+        return;
+    };
+    let (_dir, r) = run(&bad);
+    assert!(r.formats.iter().all(|f| f.format != "draytek"));
+}
+
+#[test]
+fn encrypted_maxlinear_image_is_not_claimed() {
+    // Listed beside the uImage fixtures, but its payload is encrypted: no container
+    // format may claim it, and nothing may go wrong.
+    let Some(img) = fixture("formats/maxlinear__maxlinear-uimage-v2.bin") else {
+        return;
+    };
+    let (_dir, r) = run(&img);
+    assert!(
+        r.formats.iter().all(|f| f.format != "uimage"),
+        "{:#?}",
+        r.formats
+    );
+    assert!(r.errors.is_empty(), "{:#?}", r.errors);
+}

@@ -7,6 +7,7 @@ pub mod bzip2;
 pub mod cpio;
 pub mod cramfs;
 pub mod dahua;
+pub mod draytek;
 pub mod ext;
 pub mod fit;
 pub mod gzip;
@@ -42,6 +43,7 @@ pub fn all() -> Vec<&'static dyn Format> {
         &linux_kernel::LinuxKernel,
         &xiaomi::Xiaomi,
         &dahua::Dahua,
+        &draytek::Draytek,
         &squashfs::Squashfs,
         &cramfs::Cramfs,
         &jffs2::Jffs2,
