@@ -107,3 +107,49 @@ pub fn now_rfc3339() -> String {
         rem % 60
     )
 }
+
+/// What makes `assess` exit non-zero in CI (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Any mandatory provision FAIL.
+    Fail,
+    /// Any mandatory provision FAIL or still INCONCLUSIVE.
+    Inconclusive,
+}
+
+impl std::str::FromStr for FailOn {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "fail" => Ok(FailOn::Fail),
+            "inconclusive" => Ok(FailOn::Inconclusive),
+            other => Err(format!("`{other}`: expected `fail` or `inconclusive`")),
+        }
+    }
+}
+
+/// Whether the summary trips the CI gate.
+pub fn gate_fails(summary: &baseliner_model::VerdictSummary, on: FailOn) -> bool {
+    match on {
+        FailOn::Fail => summary.mandatory_fail > 0,
+        FailOn::Inconclusive => summary.mandatory_fail > 0 || summary.mandatory_inconclusive > 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gate() {
+        let mut s = baseliner_model::VerdictSummary {
+            mandatory_inconclusive: 2,
+            ..Default::default()
+        };
+        assert!(!gate_fails(&s, "fail".parse().unwrap()));
+        assert!(gate_fails(&s, FailOn::Inconclusive));
+        s.mandatory_fail = 1;
+        assert!(gate_fails(&s, FailOn::Fail));
+        assert!("maybe".parse::<FailOn>().is_err());
+    }
+}

@@ -122,3 +122,41 @@ fn tenda_ac15_default_web_credentials_fail_passwords() {
     let v = run("etsi-en-303-645", &f, None);
     assert_eq!(status(&v, "5.1-1"), VerdictStatus::Fail);
 }
+
+/// The bundled sample (samples/router-fw.bin with its declaration) gives the verdicts
+/// its planted problems call for, and the declaration closes what firmware cannot show.
+#[test]
+fn bundled_sample_with_its_declaration() {
+    let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples"));
+    let image = root.join("router-fw.bin");
+    if !image.exists() {
+        eprintln!("skipping: {} not present", image.display());
+        return;
+    }
+    let d = Declaration::load(&root.join("router-fw.toml")).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let report = baseliner_unpack::unpack(
+        &image,
+        &dir.path().join("out"),
+        &baseliner_unpack::Limits::default(),
+        None,
+    )
+    .unwrap();
+    let f = baseliner_inspect::inspect(&baseliner_inspect::Tree::from_report(&report)).findings;
+    let v = run("etsi-en-303-645", &f, Some(&d));
+    assert_eq!(status(&v, "5.1-1"), VerdictStatus::Fail, "shared root hash");
+    assert_eq!(status(&v, "5.6-1"), VerdictStatus::Fail, "telnetd at boot");
+    assert_eq!(status(&v, "5.4-1"), VerdictStatus::Fail, "private key");
+    assert_eq!(status(&v, "5.2-1"), VerdictStatus::Declared);
+    assert_eq!(status(&v, "5.3-13"), VerdictStatus::Declared);
+    assert_eq!(status(&v, "5.1-4"), VerdictStatus::Declared);
+    let v = run("uk-psti", &f, Some(&d));
+    assert_eq!(
+        [status(&v, "1"), status(&v, "2"), status(&v, "3")],
+        [
+            VerdictStatus::Fail,
+            VerdictStatus::Declared,
+            VerdictStatus::Declared
+        ]
+    );
+}

@@ -17,6 +17,28 @@ pub fn to_json(a: &Assessment) -> serde_json::Result<String> {
     serde_json::to_string_pretty(a)
 }
 
+/// Writes `assessment.json`, `findings.sarif` and `report.html` into an existing folder;
+/// returns the paths written.
+pub fn write_outputs(
+    a: &Assessment,
+    dir: &std::path::Path,
+) -> std::io::Result<Vec<std::path::PathBuf>> {
+    let json = to_json(a).map_err(std::io::Error::other)?;
+    let sarif = serde_json::to_string_pretty(&to_sarif(a)).map_err(std::io::Error::other)?;
+    let html = render_html(a);
+    let mut written = vec![];
+    for (name, text) in [
+        ("assessment.json", json),
+        ("findings.sarif", sarif),
+        ("report.html", html),
+    ] {
+        let p = dir.join(name);
+        std::fs::write(&p, text)?;
+        written.push(p);
+    }
+    Ok(written)
+}
+
 /// The JSON Schema of the assessment document, as shipped in the repository.
 pub const ASSESSMENT_SCHEMA: &str = include_str!("../../../schemas/assessment.schema.json");
 

@@ -290,3 +290,18 @@ fn html_renders_in_chromium() {
         .unwrap();
     }
 }
+
+#[test]
+fn write_outputs_writes_the_three_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = sample("eu-cra", None);
+    let files = baseliner_report::write_outputs(&a, dir.path()).unwrap();
+    assert_eq!(files.len(), 3);
+    let back: Assessment =
+        serde_json::from_slice(&std::fs::read(dir.path().join("assessment.json")).unwrap())
+            .unwrap();
+    assert_eq!(back, a);
+    let sarif: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("findings.sarif")).unwrap()).unwrap();
+    assert_eq!(sarif["version"], "2.1.0");
+}
