@@ -357,6 +357,34 @@ mod tests {
     }
 
     #[test]
+    fn every_code_used_is_in_the_table() {
+        let sources = [
+            include_str!("checks/credentials.rs"),
+            include_str!("checks/crypto.rs"),
+            include_str!("checks/services.rs"),
+            include_str!("checks/components.rs"),
+            include_str!("checks/hardening.rs"),
+            include_str!("checks/update.rs"),
+        ];
+        for src in sources {
+            for (pos, _) in src.match_indices('"') {
+                let rest = &src[pos + 1..];
+                let Some(end) = rest.find('"') else { continue };
+                let lit = &rest[..end];
+                let is_code = ["CRED-", "CRYPTO-", "SVC-", "HARD-", "UPD-", "COMP-"]
+                    .iter()
+                    .any(|p| lit.starts_with(p) && lit.len() == p.len() + 3);
+                if is_code {
+                    assert!(
+                        CODES.iter().any(|c| c.code == lit),
+                        "{lit} used but not in CODES"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
     fn docs_list_every_code() {
         let docs = include_str!("../../../docs/findings.md");
         for c in CODES {

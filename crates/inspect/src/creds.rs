@@ -8,8 +8,9 @@ use yescrypt::PasswordVerifier;
 /// The shipped list, `user:password` per line (see `data/README.md` for sources).
 pub const DEFAULT_CREDS: &str = include_str!("../data/default-creds.txt");
 
-/// Attempts per hash for slow schemes (bcrypt above cost 8, yescrypt, SHA-crypt with
-/// many rounds): a hostile image full of costly hashes must not stall the run.
+/// Attempts per hash for slow schemes (bcrypt cost 9-11, yescrypt, SHA-crypt with
+/// 20,001-200,000 rounds); costlier hashes are not attempted at all, so a hostile
+/// image full of costly hashes cannot stall the run.
 pub const SLOW_ATTEMPTS: usize = 24;
 /// Hashes cracked per inspection at most.
 pub const MAX_HASHES: usize = 256;
@@ -97,21 +98,39 @@ impl Scheme {
     }
 }
 
-/// True when a hash is costly enough that only [`SLOW_ATTEMPTS`] are tried.
-fn is_slow(hash: &str) -> bool {
+/// How many candidates a hash's cost allows: all for cheap schemes, a few for
+/// costly ones, none where one attempt alone could take minutes or gigabytes
+/// (a hostile image can state any cost).
+fn attempt_budget(hash: &str, all: usize) -> usize {
     match Scheme::of(hash) {
-        Scheme::Yescrypt => true,
-        Scheme::Bcrypt => hash
-            .get(4..6)
-            .and_then(|c| c.parse::<u32>().ok())
-            .is_none_or(|c| c > 8),
-        Scheme::Sha256 | Scheme::Sha512 => hash
-            .split('$')
-            .nth(2)
-            .and_then(|r| r.strip_prefix("rounds="))
-            .and_then(|r| r.parse::<u64>().ok())
-            .is_some_and(|r| r > 20_000),
-        _ => false,
+        Scheme::Yescrypt => {
+            // `$y$j9T$`: only the usual small parameter sets are tried.
+            let params = hash.split('$').nth(2).unwrap_or("");
+            let usual = params.len() == 3
+                && params.starts_with('j')
+                && params.ends_with('T')
+                && params.get(1..2).is_some_and(|c| "56789ABCD".contains(c));
+            if usual { SLOW_ATTEMPTS } else { 0 }
+        }
+        Scheme::Bcrypt => match hash.get(4..6).and_then(|c| c.parse::<u32>().ok()) {
+            Some(c) if c <= 8 => all,
+            Some(c) if c <= 11 => SLOW_ATTEMPTS,
+            _ => 0,
+        },
+        Scheme::Sha256 | Scheme::Sha512 => {
+            let rounds = hash
+                .split('$')
+                .nth(2)
+                .and_then(|r| r.strip_prefix("rounds="))
+                .map(|r| r.parse::<u64>().unwrap_or(u64::MAX));
+            match rounds {
+                None => all,
+                Some(r) if r <= 20_000 => all,
+                Some(r) if r <= 200_000 => SLOW_ATTEMPTS,
+                Some(_) => 0,
+            }
+        }
+        _ => all,
     }
 }
 
@@ -167,11 +186,7 @@ pub fn crack(user: &str, hash: &str) -> Option<&'static str> {
             order.push(p);
         }
     }
-    let limit = if is_slow(hash) {
-        SLOW_ATTEMPTS
-    } else {
-        order.len()
-    };
+    let limit = attempt_budget(hash, order.len());
     order.into_iter().take(limit).find(|p| verify(p, hash))
 }
 
@@ -271,6 +286,26 @@ mod tests {
         // round trip on a hash made by Apache's own tool for password "myPassword".
         let h = "$apr1$r31.....$HqJZimcKQFAMYayBlzkrA/";
         assert_eq!(md5_crypt(b"myPassword", h, "$apr1$").as_deref(), Some(h));
+    }
+
+    #[test]
+    fn costly_hashes_are_bounded() {
+        assert_eq!(attempt_budget("$2b$31$abcdefghijklmnopqrstuu", 300), 0);
+        assert_eq!(
+            attempt_budget("$2b$10$abcdefghijklmnopqrstuu", 300),
+            SLOW_ATTEMPTS
+        );
+        assert_eq!(attempt_budget("$6$rounds=999999999$salt$x", 300), 0);
+        assert_eq!(attempt_budget("$6$salt$x", 300), 300);
+        assert_eq!(attempt_budget("$y$jzT$salt$x", 300), 0);
+        assert_eq!(attempt_budget("$y$j9T$salt$x", 300), SLOW_ATTEMPTS);
+        assert_eq!(
+            crack(
+                "root",
+                "$2b$31$abcdefghijklmnopqrstuuabcdefghijklmnopqrstuvwxyz12"
+            ),
+            None
+        );
     }
 
     #[test]

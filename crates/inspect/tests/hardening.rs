@@ -62,3 +62,46 @@ fn summary_gives_shares() {
     // gdbserver shipped is a debug tool.
     assert!(ins.with_code("SVC-008").count() == 0 || ins.with_code("SVC-008").next().is_some());
 }
+
+#[test]
+fn hostile_elf_and_der_inputs_do_not_panic() {
+    // Truncations and bit flips of a real ELF, and random bytes behind an ELF magic.
+    let Some(c) = corpus() else { return };
+    let data = std::fs::read(c.join("elf/Hallo.out")).unwrap();
+    for cut in (0..data.len()).step_by(97) {
+        let _ = analyze_elf(&data[..cut]);
+    }
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    for _ in 0..300 {
+        let mut d = data.clone();
+        for _ in 0..8 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let i = (seed as usize) % d.len();
+            d[i] ^= (seed >> 32) as u8;
+        }
+        let _ = analyze_elf(&d);
+    }
+    let (_dir, tree) = tree_from(&[
+        (
+            "etc/a.der",
+            &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff, 0x02, 0x01][..],
+        ),
+        (
+            "etc/b.pem",
+            b"-----BEGIN PRIVATE KEY-----\n!!!!\n-----END PRIVATE KEY-----\n",
+        ),
+        (
+            "etc/shadow",
+            b"root:$2b$99$xxxxxxxxxxxxxxxxxxxxxx\n:::\n\xff\xfe\n",
+        ),
+        ("bin/x", b"\x7fELF\x02\x01\x01"),
+    ]);
+    let ins = inspect(&tree);
+    assert!(
+        ins.with_code("CRYPTO-001").next().is_none(),
+        "{:#?}",
+        ins.findings
+    );
+}

@@ -61,7 +61,11 @@ pub fn analyze_elf(data: &[u8]) -> Option<ElfInfo> {
     if !data.starts_with(b"\x7fELF") {
         return None;
     }
-    let elf = Elf::parse(data).ok()?;
+    // goblin validates offsets itself; a panic on some unforeseen shape is still
+    // contained so that one hostile file cannot stop the inspection.
+    let elf = std::panic::catch_unwind(|| Elf::parse(data).ok())
+        .ok()
+        .flatten()?;
     let ph = &elf.program_headers;
     let has_interp = ph.iter().any(|p| p.p_type == PT_INTERP);
     let flags_1 = elf.dynamic.as_ref().map_or(0, |d| d.info.flags_1);
@@ -167,6 +171,7 @@ pub struct HardeningSummary {
 }
 
 fn pct(n: u64, d: u64) -> f64 {
+    // Shares with one decimal, so the summary reads as a percentage.
     if d == 0 {
         0.0
     } else {
