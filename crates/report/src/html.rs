@@ -254,7 +254,7 @@ pub fn render_html(a: &Assessment) -> String {
             detail = esc(&f.detail),
         );
         if !f.evidence.is_empty() {
-            o.push_str("<table><thead><tr><th>Path</th><th>Provenance</th><th>Offset</th><th>Excerpt</th><th>SHA-256</th></tr></thead><tbody>");
+            o.push_str("<table><thead><tr><th style=\"min-width:180px\">Path</th><th>Provenance</th><th>Offset</th><th>Excerpt</th><th>SHA-256</th></tr></thead><tbody>");
             for e in f.evidence.iter().take(200) {
                 let _ = write!(
                     o,
