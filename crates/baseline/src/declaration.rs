@@ -52,7 +52,7 @@ pub enum Support {
     Yes,
     #[serde(rename = "N")]
     No,
-    #[serde(rename = "N/A")]
+    #[serde(rename = "N/A", alias = "N-A", alias = "NA")]
     NotApplicable,
 }
 
@@ -492,6 +492,12 @@ mod tests {
         let e = Declaration::parse("[ics.\"5.1-1\"]\nsupport = \"Yes\"\n", "d.toml").unwrap_err();
         assert_eq!(e.line, 2, "{e}");
         assert!(e.hint.contains("\"N/A\""), "{e}");
+
+        let d = Declaration::parse("[ics.\"6-2\"]\nsupport = \"N-A\"\n", "d.toml").unwrap();
+        assert_eq!(
+            d.ics.get("6-2").map(|a| a.support),
+            Some(Support::NotApplicable)
+        );
 
         let e = Declaration::parse("[ics.\"5.1-99\"]\nsupport = \"Y\"\n", "d.toml").unwrap_err();
         assert_eq!((e.line, e.field.as_str()), (1, "ics.\"5.1-99\""), "{e}");
