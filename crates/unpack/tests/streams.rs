@@ -302,6 +302,53 @@ fn lzma_built_with_end_marker_and_known_size() {
     check_built("lzma", &marked, &data);
 }
 
+/// The firmware habit: size field -1 but no end marker, or a size larger than the
+/// data. The stream is kept (with a warning) once it has produced its data.
+#[test]
+fn lzma_without_end_marker_is_kept() {
+    let data = sample(300_000);
+    let opts = lzma_rust2::LzmaOptions::with_preset(6);
+    let mut w =
+        lzma_rust2::LzmaWriter::new_use_header(Vec::new(), &opts, Some(data.len() as u64)).unwrap();
+    w.write_all(&data).unwrap();
+    let known = w.finish().unwrap();
+    for size in [u64::MAX, data.len() as u64 * 3] {
+        let mut s = known.clone();
+        s[5..13].copy_from_slice(&size.to_le_bytes());
+        let mut image = vec![0x5au8; 512];
+        image.extend_from_slice(&s);
+        let mut x = 5u64;
+        for _ in 0..8192 {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            image.push((x >> 56) as u8);
+        }
+        let (dir, r) = run_bytes(&image, &Limits::default());
+        let f = r
+            .files
+            .iter()
+            .find(|f| f.provenance.contains("@0x200:lzma"))
+            .unwrap_or_else(|| panic!("size {size:x}: {:#?} {:#?}", r.formats, r.errors));
+        let out = fs::read(dir.path().join("out").join(&f.path)).unwrap();
+        assert!(out.len() >= data.len(), "size {size:x}");
+        // The decoder stops a little after the real end, on the bytes after it.
+        let hit = r.formats.iter().find(|h| h.offset == 0x200).unwrap();
+        let len = hit.length.unwrap();
+        assert!(
+            len >= s.len() as u64 && len < s.len() as u64 + 4096,
+            "size {size:x}: length {len} for a {}-byte stream",
+            s.len()
+        );
+        assert_eq!(sha(&out[..data.len()]), sha(&data), "size {size:x}");
+        assert!(
+            r.warnings.iter().any(|w| w.contains("lzma")),
+            "size {size:x}: {:?}",
+            r.warnings
+        );
+    }
+}
+
 #[test]
 fn lz4_frame_built() {
     let data = sample(300_000);

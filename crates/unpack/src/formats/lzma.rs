@@ -64,6 +64,9 @@ impl Push for LzmaStream {
 pub(crate) struct PushReader<'a, D> {
     input: &'a [u8],
     pos: usize,
+    chunk: usize,
+    /// From this input offset on, input is handed over one byte per call.
+    fine_from: usize,
     pub(crate) dec: D,
     pub(crate) out_total: u64,
     ended: bool,
@@ -74,6 +77,8 @@ impl<'a, D: Push> PushReader<'a, D> {
         PushReader {
             input,
             pos: 0,
+            chunk: CHUNK,
+            fine_from: usize::MAX,
             dec,
             out_total: 0,
             ended: false,
@@ -96,9 +101,16 @@ impl<D: Push> Read for PushReader<'_, D> {
         }
         let mut idle = 0u32;
         loop {
-            let end = self.pos.saturating_add(CHUNK).min(self.input.len());
-            let finish = end == self.input.len();
+            let end = if self.pos >= self.fine_from {
+                self.pos + 1
+            } else {
+                self.pos.saturating_add(self.chunk).min(self.fine_from)
+            }
+            .min(self.input.len());
             let chunk = self.input.get(self.pos..end).unwrap_or(&[]);
+            // Finish only once the input is spent: told earlier, a decoder may fail a
+            // stream without an end marker before handing over what it decoded.
+            let finish = chunk.is_empty();
             let (c, p, done) = self.dec.push(chunk, buf, finish)?;
             self.pos = self.pos.saturating_add(c.min(chunk.len()));
             self.out_total += p as u64;
@@ -241,17 +253,66 @@ impl Format for Lzma {
         let d = data.get(start..).unwrap_or(&[]);
         let h = header(d).ok_or_else(|| Error::bad("lzma header no longer valid"))?;
         let body = d.get(13..).unwrap_or(&[]);
-        let mut r = PushReader::new(body, decoder(&h, u32::MAX)?);
+        let mut r = Replay {
+            body,
+            r: PushReader::new(body, decoder(&h, u32::MAX)?),
+            h,
+            skip: 0,
+            replayed: false,
+            delivered: 0,
+        };
         let res = sink.stream("decompressed", &mut r);
-        finish_stream(
-            "lzma",
-            start,
-            res,
-            r.out_total,
-            r.ended(),
-            13 + r.consumed(),
-            sink,
-        )
+        let consumed = 13 + r.r.consumed();
+        finish_stream("lzma", start, res, r.delivered, r.r.ended(), consumed, sink)
+    }
+}
+
+/// Streams an LZMA-alone body so that a failing stream gives all it decoded.
+///
+/// A decoder that fails returns nothing of what its last call decoded, and a stream
+/// without an end marker always ends by failing on the data after it. So on the
+/// first failure the stream is decoded again from the start, the output already
+/// delivered is skipped, and the chunk that failed is fed one byte per call: the
+/// output stops exactly where the stream's data does. Only failing streams pay for
+/// the second pass.
+struct Replay<'a> {
+    body: &'a [u8],
+    h: Header,
+    r: PushReader<'a, LzmaStream>,
+    skip: u64,
+    replayed: bool,
+    delivered: u64,
+}
+
+impl Read for Replay<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            if self.skip > 0 {
+                let mut scratch = [0u8; 8192];
+                let want = (self.skip as usize).min(scratch.len());
+                let n = self.r.read(&mut scratch[..want])?;
+                if n == 0 {
+                    return Ok(0);
+                }
+                self.skip -= n as u64;
+                continue;
+            }
+            match self.r.read(buf) {
+                Ok(n) => {
+                    self.delivered += n as u64;
+                    return Ok(n);
+                }
+                Err(e) if !self.replayed => {
+                    let fail_at = self.r.pos;
+                    let dec = decoder(&self.h, u32::MAX).map_err(|_| e)?;
+                    self.r = PushReader::new(self.body, dec);
+                    self.r.fine_from = fail_at;
+                    self.skip = self.delivered;
+                    self.replayed = true;
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 

@@ -99,6 +99,31 @@ fn header(d: &[u8]) -> Option<Header> {
     })
 }
 
+/// Walks the block headers to the end mark without decoding: the file's length.
+fn file_len(d: &[u8], h: &Header) -> Option<usize> {
+    let mut p = h.len;
+    loop {
+        let dst = u32_at(d, p, true)?;
+        p += 4;
+        if dst == 0 {
+            return Some(p);
+        }
+        let src = u32_at(d, p, true)?;
+        p += 4;
+        if dst > MAX_BLOCK || src > dst || src == 0 {
+            return None;
+        }
+        let mut sums = (h.flags & F_ADLER32_D != 0) as usize + (h.flags & F_CRC32_D != 0) as usize;
+        if src < dst {
+            sums += (h.flags & F_ADLER32_C != 0) as usize + (h.flags & F_CRC32_C != 0) as usize;
+        }
+        p = p.checked_add(4 * sums + src as usize)?;
+        if p > d.len() {
+            return None;
+        }
+    }
+}
+
 /// Streams the blocks of one lzop file.
 struct Blocks<'a> {
     d: &'a [u8],
@@ -203,13 +228,16 @@ impl Format for Lzo {
         M
     }
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
-        let h = header(data.get(start..)?)?;
+        let d = data.get(start..)?;
+        let h = header(d)?;
+        // A truncated file (no end mark) is still extracted, as far as it goes.
+        let len = file_len(d, &h);
         let method = ["LZO1X-1", "LZO1X-1(15)", "LZO1X-999"]
             .get(h.method as usize - 1)
             .copied()
             .unwrap_or("?");
         Some(Probe::extract(
-            None,
+            len.map(|l| l as u64),
             Confidence::Strong,
             format!("lzop, {method}, original name {:?}", h.name),
         ))

@@ -16,8 +16,9 @@ const MAGIC: &[u8] = &[0x28, 0xb5, 0x2f, 0xfd];
 /// Largest window accepted: ruzstd's own cap.
 const MAX_WINDOW: u64 = 100 << 20;
 
-/// Checks the frame header; returns (window size or content size, checksum flag).
-fn header(d: &[u8]) -> Option<(u64, bool)> {
+/// Checks the frame header; returns (window size or content size, checksum flag,
+/// header length).
+fn header(d: &[u8]) -> Option<(u64, bool, usize)> {
     if d.get(..4)? != MAGIC {
         return None;
     }
@@ -62,7 +63,38 @@ fn header(d: &[u8]) -> Option<(u64, bool)> {
         return None;
     }
     let w = if single { size } else { window };
-    (w <= MAX_WINDOW).then_some((w, fhd & 0x04 != 0))
+    (w <= MAX_WINDOW).then_some((w, fhd & 0x04 != 0, p))
+}
+
+/// Walks the block headers (without decoding) to the end of the frame, so that the
+/// frame's length is known before it is decoded and bounds the decoder's input.
+fn frame_len(d: &[u8]) -> Option<(u64, bool, usize)> {
+    let (w, sum, mut p) = header(d)?;
+    loop {
+        let b = d.get(p..p + 3)?;
+        let bh = u32::from_le_bytes([b[0], b[1], b[2], 0]);
+        let size = (bh >> 3) as usize;
+        let body = match (bh >> 1) & 3 {
+            0 | 2 => size,
+            1 => 1,
+            _ => return None,
+        };
+        // A block never exceeds 128 KiB (nor the window).
+        if size > 128 * 1024 {
+            return None;
+        }
+        p = p.checked_add(3 + body)?;
+        if p > d.len() {
+            return None;
+        }
+        if bh & 1 == 1 {
+            break;
+        }
+    }
+    if sum {
+        p += 4;
+    }
+    (p <= d.len()).then_some((w, sum, p))
 }
 
 impl Format for Zstd {
@@ -74,9 +106,12 @@ impl Format for Zstd {
         M
     }
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
-        let (w, sum) = header(data.get(start..)?)?;
+        let d = data.get(start..)?;
+        let (w, sum, _) = header(d)?;
+        // A truncated frame has no length but is still extracted, as far as it goes.
+        let len = frame_len(d).map(|(_, _, l)| l as u64);
         Some(Probe::extract(
-            None,
+            len,
             Confidence::Strong,
             format!(
                 "zstd, window {} KiB{}",
@@ -93,7 +128,11 @@ impl Format for Zstd {
         sink: &mut Sink,
     ) -> Result<u64, Error> {
         let d = data.get(start..).unwrap_or(&[]);
-        let (_, has_sum) = header(d).ok_or_else(|| Error::bad("zstd header no longer valid"))?;
+        let (_, has_sum, _) = header(d).ok_or_else(|| Error::bad("zstd header no longer valid"))?;
+        let d = match frame_len(d) {
+            Some((_, _, len)) => d.get(..len).unwrap_or(d),
+            None => d,
+        };
         let mut rest: &[u8] = d;
         let dec = StreamingDecoder::new(&mut rest)
             .map_err(|e| Error::bad(format!("zstd frame header at 0x{start:x}: {e}")))?;
