@@ -29,6 +29,8 @@ pub struct Squashfs;
 const MAX_DEPTH: u32 = 256;
 /// Inode table blocks the probe decodes at most to name the compressor.
 const PROBE_BLOCKS: usize = 16;
+/// How far into the directory table the probe looks for a compressed block.
+const METADATA_SPAN: u64 = 16 * 8192;
 /// Entry errors tolerated before the extraction is abandoned.
 const MAX_ENTRY_ERRORS: usize = 200;
 
@@ -96,19 +98,24 @@ impl Format for Squashfs {
         }
         let used = sb.bytes_used;
         // Decoding the root inode's metadata block proves the file system; the first
-        // compressed block of the inode table names the compressor variant.
+        // compressed block of the inode or directory table names the compressor
+        // variant (some images store all inodes uncompressed).
         let mut fs = Fs::new(d.get(..used as usize)?, sb.clone(), start);
         let root_block = sb.inode_table.checked_add(sb.root >> 16)?;
         fs.meta_block(root_block).ok()?;
         let mut pos = sb.inode_table;
         for _ in 0..PROBE_BLOCKS {
-            if fs.dec.current.is_some() || pos >= sb.dir_table {
+            if fs.dec.current.is_some() || pos >= sb.dir_table.saturating_add(METADATA_SPAN) {
                 break;
             }
             match fs.meta_block(pos) {
                 Ok((_, next)) => pos = next,
                 Err(_) => break,
             }
+        }
+        if fs.dec.current.is_none() {
+            // All metadata stored raw: a file's first block names the compressor.
+            sample_file(&mut fs);
         }
         let method = match fs.dec.current {
             Some(m) if sb.compressor == superblock::GZIP && m != decomp::Method::Zlib => {
@@ -142,6 +149,53 @@ impl Format for Squashfs {
         let fs = Fs::new(d.get(..used).unwrap_or(d), sb, start);
         Walker::new(fs).run(sink)?;
         Ok(probe.len.unwrap_or(used as u64))
+    }
+}
+
+/// Reads the first byte of the first non-empty file found near the root, so that
+/// its data block (or fragment) is decoded. Looks at a bounded number of entries.
+fn sample_file(fs: &mut Fs) {
+    let mut dirs = std::collections::VecDeque::from([fs.sb.root]);
+    let mut budget = 64usize;
+    while let Some(dref) = dirs.pop_front() {
+        let Ok(inode::Inode {
+            kind: Kind::Dir { block, offset, len },
+            ..
+        }) = inode::read(fs, dref)
+        else {
+            continue;
+        };
+        let Ok(list) = dir::list(fs, block, offset, len) else {
+            continue;
+        };
+        for e in list {
+            if budget == 0 {
+                return;
+            }
+            budget -= 1;
+            match inode::read(fs, e.iref) {
+                Ok(inode::Inode {
+                    kind: Kind::Dir { .. },
+                    ..
+                }) => dirs.push_back(e.iref),
+                Ok(inode::Inode {
+                    kind:
+                        Kind::File {
+                            start,
+                            size,
+                            frag,
+                            list,
+                        },
+                    ..
+                }) if size > 0 => {
+                    let mut byte = [0u8; 1];
+                    let mut r = file::FileReader::new(fs, start, size, frag, list);
+                    let _ = std::io::Read::read(&mut r, &mut byte);
+                    return;
+                }
+                _ => {}
+            }
+        }
     }
 }
 
