@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use crate::tree::{Entry, Tree};
 
 /// Hits of one literal kept per file at most: enough evidence, bounded memory.
-pub const MAX_HITS_PER_FILE: usize = 64;
+pub const MAX_HITS_PER_FILE: usize = 256;
 /// Longest excerpt in evidence.
 pub const MAX_EXCERPT: usize = 160;
 
