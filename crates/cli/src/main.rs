@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
+mod cmd_assess;
 mod cmd_db;
 mod cmd_declare;
 mod cmd_inspect;
@@ -29,6 +30,9 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Cmd {
+    /// The main job: unpack, inspect, match vulnerabilities, give a verdict per
+    /// provision of a scheme, and write reports and a label.
+    Assess(cmd_assess::AssessArgs),
     /// Identify, extract and recurse into every format inside a firmware image.
     Unpack(UnpackArgs),
     /// Inspect an image or an unpacked tree: findings with evidence, and components.
@@ -105,6 +109,7 @@ pub fn spinner() -> Option<indicatif::ProgressBar> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<ExitCode> = match cli.cmd {
+        Cmd::Assess(a) => cmd_assess::run(a),
         Cmd::Unpack(a) => cmd_unpack::run(a),
         Cmd::Inspect(a) => cmd_inspect::run(a),
         Cmd::Db(a) => cmd_db::run(a),
