@@ -169,9 +169,15 @@ pub fn flags() -> BTreeMap<String, String> {
     struct F {
         flags: BTreeMap<String, String>,
     }
-    toml::from_str::<F>(FLAGS)
-        .map(|f| f.flags)
-        .unwrap_or_default()
+    // Parsed once: evaluation looks flags up for every conditional provision.
+    static PARSED: std::sync::OnceLock<BTreeMap<String, String>> = std::sync::OnceLock::new();
+    PARSED
+        .get_or_init(|| {
+            toml::from_str::<F>(FLAGS)
+                .map(|f| f.flags)
+                .unwrap_or_default()
+        })
+        .clone()
 }
 
 /// Every finding code the mapping may name, with a short description.
