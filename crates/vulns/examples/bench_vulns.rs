@@ -89,12 +89,15 @@ fn record(r: &mut Rng, n: u64) -> Value {
                     {"vulnerable": false, "criteria": format!("cpe:2.3:h:{key}_hw:-:*:*:*:*:*:*:*"),
                      "matchCriteriaId": "00000000-0000-4000-8000-000000000000"}]}]}));
         } else {
-            configs.push(json!({"nodes": [{"operator": "OR", "negate": false, "cpeMatch": matches}]}));
+            configs
+                .push(json!({"nodes": [{"operator": "OR", "negate": false, "cpeMatch": matches}]}));
         }
     }
     let refs: Vec<Value> = (0..(3 + r.below(8)))
-        .map(|i| json!({"url": format!("https://example.invalid/advisories/{id}/{i}"),
-                        "source": "cve@mitre.org", "tags": ["Third Party Advisory"]}))
+        .map(|i| {
+            json!({"url": format!("https://example.invalid/advisories/{id}/{i}"),
+                        "source": "cve@mitre.org", "tags": ["Third Party Advisory"]})
+        })
         .collect();
     let score = (r.below(100) as f64) / 10.0;
     json!({"cve": {
@@ -186,10 +189,32 @@ fn dir_size(paths: &[PathBuf]) -> u64 {
         .sum()
 }
 
+fn time_matching(kb: &Kb) {
+    let comps = components(1_000);
+    let mut times = Vec::new();
+    let mut found = 0;
+    for _ in 0..7 {
+        let t = Instant::now();
+        found = kb.match_components(&comps, None).expect("match").len();
+        times.push(t.elapsed().as_secs_f64() * 1000.0);
+    }
+    times.sort_by(f64::total_cmp);
+    println!(
+        "match: 1000 components -> {found} matches, median {:.1} ms (min {:.1}, max {:.1}) over 7 runs",
+        times[3], times[0], times[6]
+    );
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let work = PathBuf::from(args.next().unwrap_or_else(|| "target/bench-vulns".into()));
     let records: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(300_000);
+    // `match-only`: time matching against the knowledge base a previous run left.
+    if args.next().as_deref() == Some("match-only") {
+        let kb = Kb::open(&work.join("kb.sqlite")).expect("open kb");
+        time_matching(&kb);
+        return;
+    }
 
     let t = Instant::now();
     let files = generate(&work.join("nvd"), records);
@@ -213,7 +238,10 @@ fn main() {
         added += s.counts.added;
     }
     let import_s = t.elapsed().as_secs_f64();
-    println!("import: {added} records in {import_s:.1} s ({:.0} records/s)", added as f64 / import_s);
+    println!(
+        "import: {added} records in {import_s:.1} s ({:.0} records/s)",
+        added as f64 / import_s
+    );
 
     let t = Instant::now();
     let again = kb.import(&files[0]).expect("re-import");
@@ -223,19 +251,7 @@ fn main() {
         t.elapsed().as_secs_f64()
     );
 
-    let comps = components(1_000);
-    let mut times = Vec::new();
-    let mut found = 0;
-    for _ in 0..7 {
-        let t = Instant::now();
-        found = kb.match_components(&comps, None).expect("match").len();
-        times.push(t.elapsed().as_secs_f64() * 1000.0);
-    }
-    times.sort_by(f64::total_cmp);
-    println!(
-        "match: 1000 components -> {found} matches, median {:.1} ms (min {:.1}, max {:.1}) over 7 runs",
-        times[3], times[0], times[6]
-    );
+    time_matching(&kb);
     drop(kb);
     let db_files: Vec<PathBuf> = ["", "-wal", "-shm"]
         .iter()

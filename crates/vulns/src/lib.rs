@@ -271,53 +271,90 @@ impl Kb {
         let subjects_ref = &subjects;
         let index_ref = &index;
         let mut out = self.with_conn(async move |conn| {
-            // SQLite narrows to records with a vulnerable criterion admitting a version;
-            // the full AND/OR evaluation below then decides.
-            let ids = store::candidate_cves(conn, &probes).await?;
-            let recs = store::get_cves(conn, &ids).await?;
-            let mut out: Vec<VulnMatch> = Vec::new();
-            for rec in &recs {
-                for hit in index_ref.match_record(rec) {
-                    let Some(s) = subjects_ref.get(hit.subject) else {
-                        continue;
-                    };
-                    let mut rule = hit.rule;
-                    if s.key == "linux:linux_kernel" {
-                        let stream = kernel_stream(&s.version);
-                        if let Some(fixed) = store::kernel_fix(conn, &rec.id, &stream).await? {
-                            if version::compare(&s.version, &fixed).is_ge() {
-                                continue; // fixed on this stable stream
-                            }
-                            rule = format!("{rule}; stream {stream} fixed in {fixed}");
-                        } else if store::kernel_fix(conn, &rec.id, "mainline")
-                            .await?
-                            .is_some_and(|f| version::compare(&s.version, &f).is_ge())
-                        {
-                            continue; // released after the mainline fix
-                        }
-                    }
-                    // A record naming the product without a version cannot establish
-                    // that this version is affected: say so instead of guessing.
-                    let status = if hit.unversioned {
-                        rule.push_str(" (record states no version: needs the vendor's word)");
-                        "under_investigation"
-                    } else {
-                        "affected"
-                    };
-                    out.push(VulnMatch {
-                        id: rec.id.clone(),
-                        component: s.display_name.clone(),
-                        version: s.display_version.clone(),
-                        rule,
-                        identity_source: s.source.clone(),
-                        cvss_score: rec.cvss_score,
-                        cvss_severity: rec.cvss_severity.clone(),
-                        kev: false,
-                        summary: rec.summary.clone(),
-                        vex_status: status.into(),
-                        vex_justification: None,
-                    });
+            // SQLite finds the vulnerable criteria that admit each version. A hit in a
+            // plain-OR record is a match by itself; records with AND/negated nodes are
+            // loaded and evaluated whole, so a platform-bound CVE needs its platform.
+            let index_hits = store::index_hits(conn, &probes).await?;
+            let mut hits: Vec<(String, matcher::Hit)> = Vec::new();
+            let mut complex: Vec<String> = Vec::new();
+            for h in index_hits {
+                if !h.simple {
+                    complex.push(h.cve);
+                    continue;
                 }
+                if hits
+                    .iter()
+                    .rev()
+                    .take_while(|(id, _)| *id == h.cve)
+                    .any(|(_, x)| x.subject == h.subject)
+                {
+                    continue; // first criterion per record and subject wins
+                }
+                let Some(s) = index_ref.subject(h.subject) else {
+                    continue;
+                };
+                hits.push((
+                    h.cve,
+                    matcher::Hit {
+                        subject: h.subject,
+                        rule: format!("cpe {} {}", s.key, h.rule),
+                        unversioned: h.no_version,
+                    },
+                ));
+            }
+            complex.sort();
+            complex.dedup();
+            for rec in store::get_cves(conn, &complex).await? {
+                for hit in index_ref.match_record(&rec) {
+                    hits.push((rec.id.clone(), hit));
+                }
+            }
+            let mut ids: Vec<String> = hits.iter().map(|(id, _)| id.clone()).collect();
+            ids.sort();
+            ids.dedup();
+            let details = store::cve_details(conn, &ids).await?;
+            let mut out: Vec<VulnMatch> = Vec::new();
+            for (id, hit) in hits {
+                let Some(s) = subjects_ref.get(hit.subject) else {
+                    continue;
+                };
+                let mut rule = hit.rule;
+                if s.key == "linux:linux_kernel" {
+                    let stream = kernel_stream(&s.version);
+                    if let Some(fixed) = store::kernel_fix(conn, &id, &stream).await? {
+                        if version::compare(&s.version, &fixed).is_ge() {
+                            continue; // fixed on this stable stream
+                        }
+                        rule = format!("{rule}; stream {stream} fixed in {fixed}");
+                    } else if store::kernel_fix(conn, &id, "mainline")
+                        .await?
+                        .is_some_and(|f| version::compare(&s.version, &f).is_ge())
+                    {
+                        continue; // released after the mainline fix
+                    }
+                }
+                // A record naming the product without a version cannot establish
+                // that this version is affected: say so instead of guessing.
+                let status = if hit.unversioned {
+                    rule.push_str(" (record states no version: needs the vendor's word)");
+                    "under_investigation"
+                } else {
+                    "affected"
+                };
+                let (score, severity, summary) = details.get(&id).cloned().unwrap_or_default();
+                out.push(VulnMatch {
+                    id,
+                    component: s.display_name.clone(),
+                    version: s.display_version.clone(),
+                    rule,
+                    identity_source: s.source.clone(),
+                    cvss_score: score,
+                    cvss_severity: severity,
+                    kev: false,
+                    summary,
+                    vex_status: status.into(),
+                    vex_justification: None,
+                });
             }
             for s in subjects_ref {
                 let Some(p) = &s.purl else { continue };
@@ -328,10 +365,11 @@ impl Kb {
                         .find(|a| a.starts_with("CVE-"))
                         .cloned()
                         .unwrap_or_else(|| o.id.clone());
-                    if out
-                        .iter()
-                        .any(|m| m.id == id && m.component == s.display_name)
-                    {
+                    if out.iter().any(|m| {
+                        m.id == id
+                            && m.component == s.display_name
+                            && m.version == s.display_version
+                    }) {
                         continue;
                     }
                     let hit = o
@@ -366,9 +404,12 @@ impl Kb {
         out.sort_by(|a, b| {
             a.id.cmp(&b.id)
                 .then_with(|| a.component.cmp(&b.component))
+                .then_with(|| a.version.cmp(&b.version))
                 .then_with(|| a.rule.cmp(&b.rule))
         });
-        out.dedup_by(|a, b| a.id == b.id && a.component == b.component);
+        // One match per CVE and component (a component seen under two CPE keys, such
+        // as curl and libcurl, is still one component).
+        out.dedup_by(|a, b| a.id == b.id && a.component == b.component && a.version == b.version);
         Ok(out)
     }
 }
@@ -388,6 +429,118 @@ fn kernel_stream(version: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The index fast path gives exactly what full evaluation of every record gives.
+    #[test]
+    fn index_fast_path_equals_full_evaluation() {
+        let page = Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/corpus/vulndata/nvd-cve-api-2.0-page.json"
+        ));
+        if !page.is_file() {
+            eprintln!("skipping: corpus file {} is absent", page.display());
+            return;
+        }
+        let tmp = std::env::temp_dir().join(format!("baseliner-vulns-{}", std::process::id()));
+        let kb = Kb::open(&tmp.join("kb.sqlite")).unwrap();
+        kb.import(page).unwrap();
+        let mut comps = Vec::new();
+        for (name, versions) in [
+            (
+                "busybox",
+                &[
+                    "1.01", "1.16.0", "1.27.2", "1.30.0", "1.33.1", "1.36.1", "1.37",
+                ][..],
+            ),
+            (
+                "dropbear",
+                &["2016.73", "2017.75", "2019.78", "2022.83"][..],
+            ),
+            ("dnsmasq", &["2.77", "2.78", "2.83", "2.86"][..]),
+            (
+                "openssl",
+                &[
+                    "1.0.1",
+                    "1.0.1f",
+                    "1.0.1g",
+                    "1.0.2",
+                    "1.0.2-beta1",
+                    "1.0.2b",
+                    "1.0.2g",
+                    "1.0.2zd",
+                    "1.1.1m",
+                    "3.0.1",
+                ][..],
+            ),
+            ("uclibc", &["0.9.33.2", "0.9.34"][..]),
+            ("uclibc-ng", &["1.0.38", "1.0.40", "1.0.41"][..]),
+            (
+                "lighttpd",
+                &["1.4.34", "1.4.35", "1.4.46", "1.4.63", "1.4.64"][..],
+            ),
+            ("hostapd", &["0.2.4", "2.6", "2.7"][..]),
+            ("samba", &["3.5.0", "4.4.13", "4.6.4"][..]),
+            ("openssh", &["7.7", "7.7p1", "9.6"][..]),
+            ("miniupnpd", &["1.0", "2.0"][..]),
+        ] {
+            for v in versions {
+                comps.push(baseliner_model::Component {
+                    name: name.into(),
+                    version: (*v).into(),
+                    cpe: None,
+                    purl: None,
+                    evidence: vec![],
+                });
+            }
+        }
+        let device = DeviceIdentity {
+            vendor: "TP-Link".into(),
+            product: "TL-WR841N".into(),
+            hardware_version: None,
+            firmware_version: "3.16.9".into(),
+            source: "declaration".into(),
+        };
+        let fast: Vec<(String, String, String)> = kb
+            .match_components(&comps, Some(&device))
+            .unwrap()
+            .into_iter()
+            .map(|m| (m.id, m.component, m.version))
+            .collect();
+        let subjects = matcher::subjects(&comps, Some(&device));
+        let index = matcher::Index::new(&subjects);
+        let all = kb
+            .with_conn(async |c| {
+                let ids: Vec<String> = sqlx::query("SELECT id FROM cve")
+                    .fetch_all(&mut *c)
+                    .await?
+                    .iter()
+                    .map(|r| sqlx::Row::get(r, 0))
+                    .collect();
+                store::get_cves(c, &ids).await
+            })
+            .unwrap();
+        let mut slow: Vec<(String, String, String)> = all
+            .iter()
+            .flat_map(|r| {
+                index.match_record(r).into_iter().map(|h| {
+                    let s = &subjects[h.subject];
+                    (
+                        r.id.clone(),
+                        s.display_name.clone(),
+                        s.display_version.clone(),
+                    )
+                })
+            })
+            .collect();
+        slow.sort();
+        slow.dedup();
+        let mut fast_sorted = fast.clone();
+        fast_sorted.sort();
+        assert_eq!(fast_sorted, slow);
+        assert!(fast.len() > 50, "{}", fast.len());
+        drop(kb);
+        let _ = std::fs::remove_dir_all(&tmp);
+    }
 
     #[test]
     fn stream_of_kernel() {

@@ -252,23 +252,26 @@ fn device_subjects(d: &DeviceIdentity) -> Vec<Subject> {
     out
 }
 
-/// How one criterion's version condition reads in a match's rule.
+/// How one criterion reads in a match's rule: `cpe busybox:busybox versionEndExcluding 1.30.0`.
 fn describe(c: &CpeCriterion, cpe: &Cpe) -> String {
-    let mut parts = vec![format!("cpe {}", cpe.key())];
+    format!("cpe {} {}", cpe.key(), describe_condition(c, cpe))
+}
+
+/// The version condition of a criterion: `versionEndExcluding 1.30.0`, `= 3.16.9`.
+pub(crate) fn describe_condition(c: &CpeCriterion, cpe: &Cpe) -> String {
+    let mut parts = Vec::new();
     let ranges = [
         ("versionStartIncluding", &c.start_including),
         ("versionStartExcluding", &c.start_excluding),
         ("versionEndIncluding", &c.end_including),
         ("versionEndExcluding", &c.end_excluding),
     ];
-    let mut any_range = false;
     for (name, v) in ranges {
         if let Some(v) = v {
             parts.push(format!("{name} {v}"));
-            any_range = true;
         }
     }
-    if !any_range {
+    if parts.is_empty() {
         match cpe.version.as_str() {
             "*" => parts.push("all versions".into()),
             "-" => parts.push("no version stated".into()),
@@ -439,21 +442,23 @@ impl<'a> Index<'a> {
         Index { subjects, by_key }
     }
 
-    /// `(key, version sort key)` of every subject that can be vulnerable: the
-    /// store's prefilter input. Unknown versions and "any" context subjects are left
-    /// out, as the full evaluation never lets them match a vulnerable criterion.
-    pub(crate) fn probes(&self) -> Vec<(String, Vec<u8>)> {
-        let mut out: Vec<(String, Vec<u8>)> = self
-            .subjects
+    /// `(subject index, key, version sort key)` of every subject that can be
+    /// vulnerable: the store's prefilter input. Unknown versions and "any" context
+    /// subjects are left out, as the full evaluation never lets them match a
+    /// vulnerable criterion.
+    pub(crate) fn probes(&self) -> Vec<(usize, String, Vec<u8>)> {
+        self.subjects
             .iter()
-            .filter(|s| !s.key.is_empty() && s.version != "*")
-            .map(|s| (s.key.clone(), Version::parse(&s.version)))
-            .filter(|(_, v)| !v.is_numberless())
-            .map(|(k, v)| (k, v.sort_key()))
-            .collect();
-        out.sort();
-        out.dedup();
-        out
+            .enumerate()
+            .filter(|(_, s)| !s.key.is_empty() && s.version != "*")
+            .map(|(i, s)| (i, s.key.clone(), Version::parse(&s.version)))
+            .filter(|(_, _, v)| !v.is_numberless())
+            .map(|(i, k, v)| (i, k, v.sort_key()))
+            .collect()
+    }
+
+    pub(crate) fn subject(&self, i: usize) -> Option<&Subject> {
+        self.subjects.get(i)
     }
 
     /// Every (subject, rule) a record's configurations give, one per subject.

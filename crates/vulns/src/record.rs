@@ -84,27 +84,44 @@ impl CveRecord {
 /// [`Version::sort_key`](crate::version::Version::sort_key) bytes, `None` for unbounded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IndexRow {
+    /// Ordinal of the criterion in the record, so the first hit wins as in evaluation.
+    pub n: u32,
     pub key: String,
     pub lo: Option<Vec<u8>>,
     pub lo_incl: bool,
     pub hi: Option<Vec<u8>>,
     pub hi_incl: bool,
+    /// The criterion names no version (`-`).
+    pub no_version: bool,
+    /// Version condition as shown in a match's rule.
+    pub rule: String,
 }
 
 impl CveRecord {
+    /// True when every configuration and node is a plain OR: then any vulnerable
+    /// criterion that admits a version is a match on its own, and the store's index
+    /// row decides it without loading the configuration.
+    pub fn is_simple(&self) -> bool {
+        self.configs
+            .iter()
+            .all(|c| !c.and && !c.negate && c.nodes.iter().all(|n| !n.and && !n.negate))
+    }
+
     /// Index rows of the vulnerable criteria: a prefilter that never misses a match
     /// the full configuration evaluation would make.
     pub fn index_rows(&self) -> Vec<IndexRow> {
         use crate::version::Version;
         let enc = |v: &str| Version::parse(v).sort_key();
         let mut rows: Vec<IndexRow> = Vec::new();
-        for m in self
+        for (n, m) in self
             .configs
             .iter()
             .flat_map(|c| &c.nodes)
             .flat_map(|n| &n.matches)
-            .filter(|m| m.vulnerable)
+            .enumerate()
+            .filter(|(_, m)| m.vulnerable)
         {
+            let n = u32::try_from(n).unwrap_or(u32::MAX);
             let Some(cpe) = crate::cpe::Cpe::parse(&m.criteria) else {
                 continue;
             };
@@ -121,11 +138,14 @@ impl CveRecord {
                         _ => (None, false),
                     };
                     IndexRow {
+                        n,
                         key: cpe.key(),
                         lo,
                         lo_incl,
                         hi,
                         hi_incl,
+                        no_version: cpe.version == "-",
+                        rule: crate::matcher::describe_condition(m, &cpe),
                     }
                 }
                 v => {
@@ -135,15 +155,22 @@ impl CveRecord {
                         enc(&format!("{v}-{}", cpe.update))
                     };
                     IndexRow {
+                        n,
                         key: cpe.key(),
                         lo: Some(exact.clone()),
                         lo_incl: true,
                         hi: Some(exact),
                         hi_incl: true,
+                        no_version: false,
+                        rule: crate::matcher::describe_condition(m, &cpe),
                     }
                 }
             };
-            if !rows.contains(&row) {
+            let same = |r: &IndexRow| {
+                (&r.key, &r.lo, r.lo_incl, &r.hi, r.hi_incl)
+                    == (&row.key, &row.lo, row.lo_incl, &row.hi, row.hi_incl)
+            };
+            if !rows.iter().any(same) {
                 rows.push(row);
             }
         }

@@ -23,11 +23,13 @@ const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS cve (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
      published TEXT NOT NULL, score REAL, severity TEXT, summary TEXT NOT NULL, \
      configs TEXT NOT NULL)",
-    // One row per vulnerable criterion; versions as order-preserving BLOBs so SQLite
-    // itself drops candidates whose range excludes the component's version.
+    // One row per vulnerable criterion, clustered by CPE key; versions as
+    // order-preserving BLOBs so SQLite itself drops rows whose range excludes the
+    // component's version. `simple` rows (plain-OR records) decide a match alone.
     "CREATE TABLE IF NOT EXISTS cpe_match (key TEXT NOT NULL, cve TEXT NOT NULL, \
-     lo BLOB, lo_incl INTEGER NOT NULL, hi BLOB, hi_incl INTEGER NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS cpe_match_key ON cpe_match (key, cve)",
+     n INTEGER NOT NULL, lo BLOB, lo_incl INTEGER NOT NULL, hi BLOB, hi_incl INTEGER NOT NULL, \
+     simple INTEGER NOT NULL, no_version INTEGER NOT NULL, rule TEXT NOT NULL, \
+     PRIMARY KEY (key, cve, n)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS osv (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
      aliases TEXT NOT NULL, summary TEXT NOT NULL, severity TEXT, affected TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS osv_index (ecosystem TEXT NOT NULL, name TEXT NOT NULL, \
@@ -141,24 +143,33 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
                 .bind(configs);
         }
         q.execute(&mut *tx).await?;
-        let rows: Vec<(crate::record::IndexRow, &str)> = write
+        let rows: Vec<(crate::record::IndexRow, &str, bool)> = write
             .iter()
-            .flat_map(|r| r.index_rows().into_iter().map(|x| (x, r.id.as_str())))
+            .flat_map(|r| {
+                let simple = r.is_simple();
+                r.index_rows()
+                    .into_iter()
+                    .map(move |x| (x, r.id.as_str(), simple))
+            })
             .collect();
         for p in rows.chunks(BATCH * 2) {
             let sql = format!(
-                "INSERT INTO cpe_match (key, cve, lo, lo_incl, hi, hi_incl) VALUES {}",
-                placeholders(p.len(), 6)
+                "INSERT OR REPLACE INTO cpe_match (key, cve, n, lo, lo_incl, hi, hi_incl, simple, no_version, rule) VALUES {}",
+                placeholders(p.len(), 10)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (x, id) in p {
+            for (x, id, simple) in p {
                 q = q
                     .bind(&x.key)
                     .bind(*id)
+                    .bind(x.n)
                     .bind(&x.lo)
                     .bind(x.lo_incl)
                     .bind(&x.hi)
-                    .bind(x.hi_incl);
+                    .bind(x.hi_incl)
+                    .bind(*simple)
+                    .bind(x.no_version)
+                    .bind(&x.rule);
             }
             q.execute(&mut *tx).await?;
         }
@@ -349,29 +360,75 @@ pub(crate) async fn sources(
         .collect())
 }
 
-/// CVE ids with a vulnerable criterion whose key and version interval admit one of
-/// `subjects` (`(key, Version::sort_key)`).
-pub(crate) async fn candidate_cves(
+/// A vulnerable criterion that admits a probe's version.
+#[derive(Debug, Clone)]
+pub(crate) struct IndexHit {
+    pub subject: usize,
+    pub cve: String,
+    /// The record is plain OR: this hit is a match by itself.
+    pub simple: bool,
+    pub no_version: bool,
+    /// Version condition, as in a match's rule.
+    pub rule: String,
+}
+
+/// Index rows whose key and version interval admit one of `probes`
+/// (`(subject, key, Version::sort_key)`), first criterion of a record first.
+pub(crate) async fn index_hits(
     conn: &mut SqliteConnection,
-    subjects: &[(String, Vec<u8>)],
-) -> DbResult<Vec<String>> {
+    probes: &[(usize, String, Vec<u8>)],
+) -> DbResult<Vec<IndexHit>> {
     let mut out = Vec::new();
-    for chunk in subjects.chunks(BATCH * 4) {
+    for chunk in probes.chunks(BATCH * 4) {
         let sql = format!(
-            "WITH s (key, v) AS (VALUES {}) SELECT DISTINCT m.cve FROM s \
+            "WITH s (i, key, v) AS (VALUES {}) \
+             SELECT s.i, m.cve, m.simple, m.no_version, m.rule FROM s \
              JOIN cpe_match m ON m.key = s.key \
              WHERE (m.lo IS NULL OR m.lo < s.v OR (m.lo_incl AND m.lo = s.v)) \
-             AND (m.hi IS NULL OR m.hi > s.v OR (m.hi_incl AND m.hi = s.v))",
-            placeholders(chunk.len(), 2)
+             AND (m.hi IS NULL OR m.hi > s.v OR (m.hi_incl AND m.hi = s.v)) \
+             ORDER BY m.cve, s.i, m.n",
+            placeholders(chunk.len(), 3)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (k, v) in chunk {
-            q = q.bind(k).bind(v);
+        for (i, k, v) in chunk {
+            q = q
+                .bind(i64::try_from(*i).unwrap_or(i64::MAX))
+                .bind(k)
+                .bind(v);
         }
-        out.extend(q.fetch_all(&mut *conn).await?.iter().map(|r| r.get(0)));
+        for r in q.fetch_all(&mut *conn).await? {
+            let i: i64 = r.get(0);
+            out.push(IndexHit {
+                subject: usize::try_from(i).unwrap_or(usize::MAX),
+                cve: r.get(1),
+                simple: r.get(2),
+                no_version: r.get(3),
+                rule: r.get(4),
+            });
+        }
     }
-    out.sort();
-    out.dedup();
+    Ok(out)
+}
+
+/// Score, severity and summary of records: `id -> (score, severity, summary)`.
+pub(crate) async fn cve_details(
+    conn: &mut SqliteConnection,
+    ids: &[String],
+) -> DbResult<HashMap<String, (Option<f64>, Option<String>, String)>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(BATCH * 4) {
+        let sql = format!(
+            "SELECT id, score, severity, summary FROM cve WHERE id IN ({})",
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(k);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.insert(r.get(0), (r.get(1), r.get(2), r.get(3)));
+        }
+    }
     Ok(out)
 }
 
