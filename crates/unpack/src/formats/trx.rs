@@ -36,11 +36,6 @@ fn parse(d: &[u8]) -> Option<Header> {
     if len < header_len {
         return None;
     }
-    let body = d.get(12..len)?;
-    // TRX stores the CRC32 without the final inversion.
-    if !crc32fast::hash(body) != crc {
-        return None;
-    }
     let mut offs = Vec::new();
     for i in 0..slots {
         let o = u32_at(d, 16 + 4 * i, false)? as usize;
@@ -51,6 +46,12 @@ fn parse(d: &[u8]) -> Option<Header> {
             return None;
         }
         offs.push(o);
+    }
+    // The cheap checks above come first: the CRC is the costly one.
+    let body = d.get(12..len)?;
+    // TRX stores the CRC32 without the final inversion.
+    if !crc32fast::hash(body) != crc {
+        return None;
     }
     let parts = offs
         .iter()
