@@ -1024,3 +1024,123 @@ fn romfs_directory_loop_is_cut() {
         r.warnings
     );
 }
+
+/// One UBIFS node: common header (magic, CRC, sequence number, length, type) + body.
+fn ubifs_node(ty: u8, sqnum: u64, body: &[u8]) -> Vec<u8> {
+    let mut n = vec![0x31, 0x18, 0x10, 0x06, 0, 0, 0, 0];
+    n.extend_from_slice(&sqnum.to_le_bytes());
+    n.extend_from_slice(&((24 + body.len()) as u32).to_le_bytes());
+    n.extend_from_slice(&[ty, 0, 0, 0]);
+    n.extend_from_slice(body);
+    let crc = !crc32fast::hash(&n[8..]);
+    n[4..8].copy_from_slice(&crc.to_le_bytes());
+    while n.len() % 8 != 0 {
+        n.push(0);
+    }
+    n
+}
+
+fn ubifs_key(inum: u32, ty: u32, val: u32) -> Vec<u8> {
+    let mut k = inum.to_le_bytes().to_vec();
+    k.extend_from_slice(&(ty << 29 | val).to_le_bytes());
+    k.resize(16, 0);
+    k
+}
+
+fn ubifs_ino(sq: u64, inum: u32, size: u64, mode: u32) -> Vec<u8> {
+    let mut b = ubifs_key(inum, 0, 0);
+    b.resize(160 - 24, 0);
+    b[48 - 24..56 - 24].copy_from_slice(&size.to_le_bytes());
+    b[92 - 24..96 - 24].copy_from_slice(&1u32.to_le_bytes()); // nlink
+    b[104 - 24..108 - 24].copy_from_slice(&mode.to_le_bytes());
+    ubifs_node(0, sq, &b)
+}
+
+fn ubifs_data(sq: u64, inum: u32, block: u32, data: &[u8]) -> Vec<u8> {
+    let mut b = ubifs_key(inum, 1, block);
+    b.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    b.extend_from_slice(&[0; 4]); // compr none, compr_size
+    b.extend_from_slice(data);
+    ubifs_node(1, sq, &b)
+}
+
+fn ubifs_dent(sq: u64, parent: u32, name: &str, inum: u64) -> Vec<u8> {
+    let mut b = ubifs_key(parent, 2, 0x1234);
+    b.extend_from_slice(&inum.to_le_bytes());
+    b.extend_from_slice(&[0, 0]); // padding, type (regular)
+    b.extend_from_slice(&(name.len() as u16).to_le_bytes());
+    b.extend_from_slice(&[0; 4]); // cookie
+    b.extend_from_slice(name.as_bytes());
+    b.push(0);
+    ubifs_node(2, sq, &b)
+}
+
+#[test]
+fn ubifs_journal_replay_of_uncommitted_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir(&src).unwrap();
+    for (n, c) in [
+        ("keep.txt", "keep"),
+        ("change.txt", "before"),
+        ("gone.txt", "x"),
+    ] {
+        std::fs::write(src.join(n), c).unwrap();
+    }
+    let src_s = src.to_str().unwrap();
+    let args = [
+        "-r", src_s, "-m", "2048", "-e", "126976", "-c", "64", "-x", "none", "-o", "j.ubifs",
+    ];
+    if tool("mkfs.ubifs", &args, tmp.path()).is_none() {
+        return;
+    }
+    const LEB: usize = 126_976;
+    let mut img = std::fs::read(tmp.path().join("j.ubifs")).unwrap();
+    // mkfs.ubifs starts the log (LEB 3) with a commit-start node; journal nodes and
+    // the log's references to them must have larger sequence numbers.
+    let log = 3 * LEB;
+    assert_eq!(
+        img[log + 20],
+        10,
+        "commit-start node at the head of the log"
+    );
+    let cs = u64::from_le_bytes(img[log + 8..log + 16].try_into().unwrap());
+    let dent_of = |name: &str| {
+        let pat = [name.as_bytes(), &[0]].concat();
+        let at = img
+            .windows(pat.len())
+            .position(|w| w == pat.as_slice())
+            .unwrap();
+        u32::from_le_bytes(img[at - 16..at - 12].try_into().unwrap())
+    };
+    let change = dent_of("change.txt");
+    // A bud LEB appended after the image, holding uncommitted changes.
+    let bud = img.len() / LEB;
+    let mut journal = Vec::new();
+    journal.extend(ubifs_data(cs + 1, change, 0, b"after!!"));
+    journal.extend(ubifs_ino(cs + 2, change, 7, 0o100644));
+    journal.extend(ubifs_dent(cs + 3, 1, "gone.txt", 0));
+    journal.extend(ubifs_ino(cs + 4, 500, 5, 0o100600));
+    journal.extend(ubifs_data(cs + 5, 500, 0, b"fresh"));
+    journal.extend(ubifs_dent(cs + 6, 1, "new.txt", 500));
+    journal.resize(LEB, 0xff);
+    img.extend(journal);
+    let mut reference = (bud as u32).to_le_bytes().to_vec();
+    reference.extend_from_slice(&[0; 4]); // offset in the bud
+    reference.extend_from_slice(&1u32.to_le_bytes()); // journal head
+    reference.resize(40, 0);
+    let r = ubifs_node(8, cs + 7, &reference);
+    img[log + 2048..log + 2048 + r.len()].copy_from_slice(&r);
+    let p = tmp.path().join("journal.ubifs");
+    std::fs::write(&p, &img).unwrap();
+
+    let (_o, r) = run(&p);
+    assert_file(&r, "ubi", "/keep.txt", 4, &sha_hex(b"keep"));
+    assert_file(&r, "ubi", "/change.txt", 7, &sha_hex(b"after!!"));
+    assert_file(&r, "ubi", "/new.txt", 5, &sha_hex(b"fresh"));
+    assert_eq!(mode_of(&r, "ubi", "/new.txt"), 0o100600);
+    assert!(
+        !r.files.iter().any(|f| f.fs_path == "/gone.txt"),
+        "deleted entry extracted"
+    );
+}

@@ -18,9 +18,14 @@ const HDR: usize = 24;
 const T_INO: u8 = 0;
 const T_DATA: u8 = 1;
 const T_DENT: u8 = 2;
+const T_TRUN: u8 = 4;
 const T_SB: u8 = 6;
 const T_MST: u8 = 7;
+const T_REF: u8 = 8;
 const T_IDX: u8 = 9;
+const T_CS: u8 = 10;
+/// The log's first LEB (after the superblock and the two master LEBs).
+const LOG_LNUM: u32 = 3;
 const KEY_INO: u32 = 0;
 const KEY_DATA: u32 = 1;
 const KEY_DENT: u32 = 2;
@@ -79,6 +84,7 @@ pub struct Superblock {
     pub fmt_version: u32,
     pub default_compr: u16,
     pub flags: u32,
+    pub log_lebs: u32,
 }
 
 /// Parses the superblock node at the start of LEB 0.
@@ -94,6 +100,7 @@ pub fn superblock(leb0: &[u8]) -> Option<Superblock> {
         leb_cnt: u32_at(n, 40, false)?,
         fmt_version: u32_at(n, 80, false)?,
         default_compr: u16_at(n, 84, false)?,
+        log_lebs: u32_at(n, 56, false)?,
     };
     let ok = sb.leb_size >= 15 * 1024
         && sb.leb_size <= 16 << 20
@@ -171,7 +178,7 @@ pub fn extract(lebs: &dyn Lebs, prefix: &str, sink: &mut Sink) -> Result<(), Err
         ));
     }
     // The newest valid master node in LEB 1 (LEB 2 holds a copy).
-    let mut master: Option<(u64, Loc)> = None;
+    let mut master: Option<(u64, Loc, u32)> = None;
     for lnum in [1u32, 2] {
         let Some(leb) = lebs.leb(lnum) else { continue };
         let mut offs = 0usize;
@@ -183,8 +190,9 @@ pub fn extract(lebs: &dyn Lebs, prefix: &str, sink: &mut Sink) -> Result<(), Err
                         offs: u32_at(n, 52, false).unwrap_or(0),
                         len: u32_at(n, 56, false).unwrap_or(0),
                     };
+                    let log_lnum = u32_at(n, 44, false).unwrap_or(LOG_LNUM);
                     if master.as_ref().is_none_or(|m| m.0 < sq) {
-                        master = Some((sq, root));
+                        master = Some((sq, root, log_lnum));
                     }
                     offs += n.len().div_ceil(8) * 8;
                 }
@@ -193,11 +201,12 @@ pub fn extract(lebs: &dyn Lebs, prefix: &str, sink: &mut Sink) -> Result<(), Err
             }
         }
     }
-    let (_, root) =
+    let (_, root, log_lnum) =
         master.ok_or_else(|| Error::bad("ubifs: no valid master node in LEB 1 or 2"))?;
     let mut idx = Index::default();
     let mut seen = HashSet::new();
     walk(lebs, root, 0, &mut idx, &mut seen, sink)?;
+    replay(lebs, log_lnum, sb.log_lebs, &mut idx);
     let mut w = Writer {
         lebs,
         idx: &idx,
@@ -275,17 +284,29 @@ fn leaf(lebs: &dyn Lebs, loc: Loc, idx: &mut Index, sink: &mut Sink) {
         return;
     };
     idx.nodes += 1;
+    apply(idx, ty, n, loc);
+}
+
+/// Applies one leaf node (from the index or, newer, from the journal) to the tree.
+fn apply(idx: &mut Index, ty: u8, n: &[u8], loc: Loc) {
     let Some((inum, kty, kval)) = key(n) else {
         return;
     };
     match (ty, kty) {
         (T_INO, KEY_INO) if n.len() >= 160 => {
+            let nlink = u32_at(n, 92, false).unwrap_or(0);
+            if nlink == 0 {
+                // A deleted inode: drop it and its data.
+                idx.inodes.remove(&inum);
+                idx.data.remove(&inum);
+                return;
+            }
             let dlen = u32_at(n, 112, false).unwrap_or(0) as usize;
             idx.inodes.insert(
                 inum,
                 Inode {
                     size: u64_at(n, 48, false).unwrap_or(0),
-                    nlink: u32_at(n, 92, false).unwrap_or(0),
+                    nlink,
                     mode: u32_at(n, 104, false).unwrap_or(0),
                     data: n.get(160..160 + dlen.min(4096)).unwrap_or(&[]).to_vec(),
                 },
@@ -293,16 +314,104 @@ fn leaf(lebs: &dyn Lebs, loc: Loc, idx: &mut Index, sink: &mut Sink) {
         }
         (T_DENT, KEY_DENT) if n.len() >= 56 => {
             let nlen = u16_at(n, 50, false).unwrap_or(0) as usize;
-            let name = n.get(56..56 + nlen).unwrap_or(&[]);
-            idx.dents.entry(inum).or_default().push(Dent {
-                inum: u64_at(n, 40, false).unwrap_or(0),
-                name: String::from_utf8_lossy(name).into_owned(),
-            });
+            let name = String::from_utf8_lossy(n.get(56..56 + nlen).unwrap_or(&[])).into_owned();
+            let target = u64_at(n, 40, false).unwrap_or(0);
+            let list = idx.dents.entry(inum).or_default();
+            list.retain(|d| d.name != name);
+            // Target inode 0 is a deletion entry.
+            if target != 0 {
+                list.push(Dent { inum: target, name });
+            }
         }
         (T_DATA, KEY_DATA) => {
             idx.data.entry(inum).or_default().insert(kval, loc);
         }
+        (T_TRUN, _) if n.len() >= 56 => {
+            let new_size = u64_at(n, 48, false).unwrap_or(0);
+            let keep = new_size.div_ceil(BLOCK as u64);
+            if let Some(blocks) = idx.data.get_mut(&inum) {
+                blocks.retain(|&b, _| u64::from(b) < keep);
+            }
+            if let Some(i) = idx.inodes.get_mut(&inum) {
+                i.size = i.size.min(new_size);
+            }
+        }
         _ => {}
+    }
+}
+
+/// Replays the journal: nodes written to the buds the log references since the
+/// last commit, which the index does not cover yet, applied in sequence order.
+fn replay(lebs: &dyn Lebs, log_lnum: u32, log_lebs: u32, idx: &mut Index) {
+    let Some(first) = lebs.leb(log_lnum) else {
+        return;
+    };
+    let Some((T_CS, cs_sqnum, _)) = node(first, 0) else {
+        return;
+    };
+    let log_lebs = log_lebs.clamp(1, 1024);
+    let mut buds: Vec<(u32, usize)> = Vec::new();
+    for i in 0..log_lebs {
+        let lnum = LOG_LNUM + (log_lnum.saturating_sub(LOG_LNUM) + i) % log_lebs;
+        let Some(leb) = lebs.leb(lnum) else {
+            break;
+        };
+        let mut fresh = false;
+        for_each_node(leb, 0, |_, ty, sq, n| {
+            if sq < cs_sqnum {
+                return;
+            }
+            fresh = true;
+            if ty == T_REF {
+                let lnum = u32_at(n, 24, false).unwrap_or(u32::MAX);
+                let offs = u32_at(n, 28, false).unwrap_or(0) as usize;
+                if !buds.contains(&(lnum, offs)) {
+                    buds.push((lnum, offs));
+                }
+            }
+        });
+        // A log LEB with nothing from this commit on ends the log.
+        if !fresh {
+            break;
+        }
+    }
+    let mut nodes: Vec<(u64, u8, Loc)> = Vec::new();
+    for (lnum, offs) in buds {
+        let Some(leb) = lebs.leb(lnum) else { continue };
+        for_each_node(leb, offs, |offs, ty, sq, n| {
+            if sq >= cs_sqnum && matches!(ty, T_INO | T_DATA | T_DENT | T_TRUN) {
+                nodes.push((
+                    sq,
+                    ty,
+                    Loc {
+                        lnum,
+                        offs: offs as u32,
+                        len: n.len() as u32,
+                    },
+                ));
+            }
+        });
+    }
+    nodes.sort_by_key(|n| n.0);
+    for (_, ty, loc) in nodes {
+        if let Some((_, _, n)) = lebs.leb(loc.lnum).and_then(|l| node(l, loc.offs as usize)) {
+            idx.nodes += 1;
+            apply(idx, ty, n, loc);
+        }
+    }
+}
+
+/// Calls `f` for every valid node in `leb` from `offs`, stepping over padding and
+/// noise 8 bytes at a time (nodes are 8-byte aligned).
+fn for_each_node(leb: &[u8], mut offs: usize, mut f: impl FnMut(usize, u8, u64, &[u8])) {
+    while offs + HDR <= leb.len() {
+        match node(leb, offs) {
+            Some((ty, sq, n)) => {
+                f(offs, ty, sq, n);
+                offs += n.len().div_ceil(8) * 8;
+            }
+            None => offs += 8,
+        }
     }
 }
 
