@@ -897,3 +897,40 @@ fn encrypted_maxlinear_image_is_not_claimed() {
     );
     assert!(r.errors.is_empty(), "{:#?}", r.errors);
 }
+
+#[test]
+fn dlink_shrs_decrypts_with_both_digests_checked() {
+    let Some(img) = fixture("formats/dlink__test.dec") else {
+        return;
+    };
+    let (dir, r) = run(&img);
+    let h = hit(&r, 0, "dlink_shrs");
+    assert_eq!(h.length, Some(1788));
+    assert!(
+        h.description
+            .contains("32 bytes encrypted, ciphertext SHA-512 ok")
+    );
+    let out = dir.path().join("out/0x0.dlink_shrs/decrypted.bin");
+    assert_eq!(
+        fs::read(out).unwrap(),
+        b"This is a decrypted test file!\n\n"
+    );
+    // A changed plaintext digest is caught after decryption, with the offset named.
+    let mut d = fs::read(&img).unwrap();
+    d[0x5c] ^= 1;
+    let (_dir, r) = run_bytes(&d);
+    let e = r.errors.iter().find(|e| e.format == "dlink_shrs").unwrap();
+    assert!(
+        e.reason
+            .contains("SHRS at 0x0: the decrypted data does not match"),
+        "{}",
+        e.reason
+    );
+    assert!(r.files.iter().all(|f| !f.path.ends_with("decrypted.bin")));
+    // A changed ciphertext is not claimed at all.
+    let mut d = fs::read(&img).unwrap();
+    d[0x6e0] ^= 1;
+    let (_dir, r) = run_bytes(&d);
+    assert!(r.formats.iter().all(|f| f.format != "dlink_shrs"));
+    survives(cuts(&fs::read(&img).unwrap(), 64, 37));
+}

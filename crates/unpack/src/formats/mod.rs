@@ -7,6 +7,7 @@ pub mod bzip2;
 pub mod cpio;
 pub mod cramfs;
 pub mod dahua;
+pub mod dlink_shrs;
 pub mod draytek;
 pub mod ext;
 pub mod fit;
@@ -43,6 +44,7 @@ pub fn all() -> Vec<&'static dyn Format> {
         &linux_kernel::LinuxKernel,
         &xiaomi::Xiaomi,
         &dahua::Dahua,
+        &dlink_shrs::DlinkShrs,
         &draytek::Draytek,
         &squashfs::Squashfs,
         &cramfs::Cramfs,
