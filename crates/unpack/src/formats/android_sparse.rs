@@ -116,13 +116,16 @@ impl Expander<'_> {
                 "chunk at 0x{at:x} states {total} bytes, its type and {blocks} blocks need {expect}"
             )));
         }
-        let next = (at as u64 + expect) as usize;
-        if next > self.d.len() {
+        let Some(next) = (at as u64)
+            .checked_add(expect)
+            .filter(|&n| n <= self.d.len() as u64)
+        else {
             return Err(bad(format!(
                 "chunk at 0x{at:x} runs past the end of the data ({} bytes)",
                 self.d.len()
             )));
-        }
+        };
+        let next = next as usize;
         if kind != CRC32 {
             self.blocks += blocks as u64;
             if self.blocks > self.h.total_blks as u64 {
