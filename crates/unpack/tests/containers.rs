@@ -934,3 +934,54 @@ fn dlink_shrs_decrypts_with_both_digests_checked() {
     assert!(r.formats.iter().all(|f| f.format != "dlink_shrs"));
     survives(cuts(&fs::read(&img).unwrap(), 64, 37));
 }
+
+#[test]
+fn dlink_encrpted_img_decrypts() {
+    let Some(img) = fixture("formats/dlink__testfile.encrpted_img") else {
+        return;
+    };
+    let (dir, r) = run(&img);
+    let h = hit(&r, 0, "dlink_encrpted_img");
+    assert_eq!(h.length, Some(48));
+    assert!(
+        h.description
+            .contains("32 bytes, decrypted data does not start like UBI")
+    );
+    let out = dir.path().join("out/0x0.dlink_encrpted_img/decrypted.bin");
+    assert_eq!(fs::read(out).unwrap(), b"foobar 123 test 321 foobar test!");
+    survives(cuts(&fs::read(&img).unwrap(), 48, 1));
+}
+
+#[test]
+fn dlink_encrpted_img_erase_blocks_are_independent() {
+    use cbc::cipher::{BlockEncryptMut, KeyIvInit, generic_array::GenericArray};
+    // Two full 128 KiB erase blocks and a short last one, each encrypted on its own.
+    let mut plain = Vec::new();
+    for (i, len) in [(0u8, 0x20000usize), (1, 0x20000), (2, 0x1000)] {
+        let mut peb = vec![i; len];
+        peb[..4].copy_from_slice(b"UBI#");
+        plain.extend_from_slice(&peb);
+    }
+    let mut img = b"encrpted_img".to_vec();
+    img.extend_from_slice(&(plain.len() as u32).to_be_bytes());
+    for peb in plain.chunks(0x20000) {
+        let mut enc = cbc::Encryptor::<aes::Aes256>::new(
+            b"he9-4+M!)d6=m~we1,q2a3d1n&2*Z^%8".into(),
+            b"J%1iQl8$=lm-;8AE".into(),
+        );
+        let mut ct = peb.to_vec();
+        for block in ct.chunks_exact_mut(16) {
+            enc.encrypt_block_mut(GenericArray::from_mut_slice(block));
+        }
+        img.extend_from_slice(&ct);
+    }
+    let (dir, r) = run_bytes(&img);
+    assert!(
+        hit(&r, 0, "dlink_encrpted_img")
+            .description
+            .contains("decrypts to a UBI image")
+    );
+    let out = fs::read(dir.path().join("out/0x0.dlink_encrpted_img/decrypted.bin")).unwrap();
+    assert_eq!(out.len(), plain.len());
+    assert!(out == plain, "every erase block, first AES block included");
+}

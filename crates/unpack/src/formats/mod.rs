@@ -7,6 +7,7 @@ pub mod bzip2;
 pub mod cpio;
 pub mod cramfs;
 pub mod dahua;
+pub mod dlink_encrpted;
 pub mod dlink_shrs;
 pub mod draytek;
 pub mod ext;
@@ -45,6 +46,7 @@ pub fn all() -> Vec<&'static dyn Format> {
         &xiaomi::Xiaomi,
         &dahua::Dahua,
         &dlink_shrs::DlinkShrs,
+        &dlink_encrpted::DlinkEncrpted,
         &draytek::Draytek,
         &squashfs::Squashfs,
         &cramfs::Cramfs,
