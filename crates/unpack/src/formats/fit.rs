@@ -436,6 +436,28 @@ mod tests {
         assert_eq!(imgs[0].data, Ok(&b"payload"[..]));
         assert_eq!(imgs[0].hash, "ok");
         assert_eq!(extension(&imgs[0]), "gz");
+        // External data after the tree, by offset from its 4-aligned end.
+        let mut d = build(&[
+            Tok::Begin(""),
+            Tok::Begin("images"),
+            Tok::Begin("rootfs"),
+            Tok::Prop("data-offset", &4u32.to_be_bytes()),
+            Tok::Prop("data-size", &3u32.to_be_bytes()),
+            Tok::End,
+            Tok::End,
+            Tok::End,
+        ]);
+        d.resize(align4(d.len()).unwrap(), 0);
+        d.extend_from_slice(b"pad_XYZ");
+        let t = parse(&d).unwrap();
+        let imgs = images(&d, &t);
+        assert_eq!(imgs[0].data, Ok(&b"XYZ"[..]));
+        assert_eq!(imgs[0].external_end, d.len());
+        assert_eq!(imgs[0].hash, "unchecked");
+        // Past the end: reported, not read.
+        d.truncate(d.len() - 1);
+        let t = parse(&d).unwrap();
+        assert!(images(&d, &t)[0].data.is_err());
         // Unbalanced trees are rejected.
         let bad = build(&[Tok::Begin(""), Tok::Begin("images"), Tok::End]);
         assert!(parse(&bad).is_none());
