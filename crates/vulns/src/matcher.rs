@@ -457,6 +457,11 @@ impl<'a> Index<'a> {
             .collect()
     }
 
+    /// Whether some subject has CPE key `key`.
+    pub(crate) fn has_key(&self, key: &str) -> bool {
+        self.by_key.contains_key(key)
+    }
+
     pub(crate) fn subject(&self, i: usize) -> Option<&Subject> {
         self.subjects.get(i)
     }

@@ -95,36 +95,73 @@ pub struct IndexRow {
     pub no_version: bool,
     /// Version condition as shown in a match's rule.
     pub rule: String,
+    /// In a plain-OR configuration: a hit is a match without further evaluation.
+    pub decisive: bool,
+    /// For an AND of OR nodes: each node's keys (`a,b;c`); empty otherwise.
+    pub context: String,
 }
 
 impl CveRecord {
-    /// True when every configuration and node is a plain OR: then any vulnerable
-    /// criterion that admits a version is a match on its own, and the store's index
-    /// row decides it without loading the configuration.
-    pub fn is_simple(&self) -> bool {
-        self.configs
-            .iter()
-            .all(|c| !c.and && !c.negate && c.nodes.iter().all(|n| !n.and && !n.negate))
-    }
-
     /// Index rows of the vulnerable criteria: a prefilter that never misses a match
     /// the full configuration evaluation would make.
     pub fn index_rows(&self) -> Vec<IndexRow> {
+        let mut rows: Vec<IndexRow> = Vec::new();
+        let key_of = |m: &CpeCriterion| crate::cpe::Cpe::parse(&m.criteria).map(|c| c.key());
+        let mut ordinal = 0u32;
+        for cfg in &self.configs {
+            let plain_nodes = cfg.nodes.iter().all(|n| !n.and && !n.negate);
+            // A plain-OR configuration: any admitted vulnerable criterion is a match.
+            let decisive = !cfg.and && !cfg.negate && plain_nodes;
+            // An AND of plain-OR nodes: it can only apply when every node names a
+            // product the image has; the keys per node let matching check that first.
+            let context = if cfg.and && !cfg.negate && plain_nodes {
+                cfg.nodes
+                    .iter()
+                    .map(|n| {
+                        let mut keys: Vec<String> = n.matches.iter().filter_map(key_of).collect();
+                        keys.sort();
+                        keys.dedup();
+                        keys.join(",")
+                    })
+                    .collect::<Vec<_>>()
+                    .join(";")
+            } else {
+                String::new()
+            };
+            for m in cfg.nodes.iter().flat_map(|n| &n.matches) {
+                let n = ordinal;
+                ordinal = ordinal.saturating_add(1);
+                if !m.vulnerable {
+                    continue;
+                }
+                if let Some(row) = Self::index_row(m, n, decisive, &context) {
+                    let same = |r: &IndexRow| {
+                        (
+                            &r.key, &r.lo, r.lo_incl, &r.hi, r.hi_incl, r.decisive, &r.context,
+                        ) == (
+                            &row.key,
+                            &row.lo,
+                            row.lo_incl,
+                            &row.hi,
+                            row.hi_incl,
+                            row.decisive,
+                            &row.context,
+                        )
+                    };
+                    if !rows.iter().any(same) {
+                        rows.push(row);
+                    }
+                }
+            }
+        }
+        rows
+    }
+
+    fn index_row(m: &CpeCriterion, n: u32, decisive: bool, context: &str) -> Option<IndexRow> {
         use crate::version::Version;
         let enc = |v: &str| Version::parse(v).sort_key();
-        let mut rows: Vec<IndexRow> = Vec::new();
-        for (n, m) in self
-            .configs
-            .iter()
-            .flat_map(|c| &c.nodes)
-            .flat_map(|n| &n.matches)
-            .enumerate()
-            .filter(|(_, m)| m.vulnerable)
         {
-            let n = u32::try_from(n).unwrap_or(u32::MAX);
-            let Some(cpe) = crate::cpe::Cpe::parse(&m.criteria) else {
-                continue;
-            };
+            let cpe = crate::cpe::Cpe::parse(&m.criteria)?;
             let row = match cpe.version.as_str() {
                 "*" | "-" => {
                     let (lo, lo_incl) = match (&m.start_including, &m.start_excluding) {
@@ -146,6 +183,8 @@ impl CveRecord {
                         hi_incl,
                         no_version: cpe.version == "-",
                         rule: crate::matcher::describe_condition(m, &cpe),
+                        decisive,
+                        context: context.to_string(),
                     }
                 }
                 v => {
@@ -163,18 +202,13 @@ impl CveRecord {
                         hi_incl: true,
                         no_version: false,
                         rule: crate::matcher::describe_condition(m, &cpe),
+                        decisive,
+                        context: context.to_string(),
                     }
                 }
             };
-            let same = |r: &IndexRow| {
-                (&r.key, &r.lo, r.lo_incl, &r.hi, r.hi_incl)
-                    == (&row.key, &row.lo, row.lo_incl, &row.hi, row.hi_incl)
-            };
-            if !rows.iter().any(same) {
-                rows.push(row);
-            }
+            Some(row)
         }
-        rows
     }
 }
 

@@ -21,14 +21,17 @@ pub const SCHEMA_VERSION: &str = "1";
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS cve (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
-     published TEXT NOT NULL, score REAL, severity TEXT, summary TEXT NOT NULL, \
-     configs TEXT NOT NULL)",
+     published TEXT NOT NULL, score REAL, severity TEXT, summary TEXT NOT NULL)",
+    // Configurations apart, so the rows read for every match stay small and dense.
+    "CREATE TABLE IF NOT EXISTS cve_config (id TEXT PRIMARY KEY, configs TEXT NOT NULL)",
     // One row per vulnerable criterion, clustered by CPE key; versions as
     // order-preserving BLOBs so SQLite itself drops rows whose range excludes the
-    // component's version. `simple` rows (plain-OR records) decide a match alone.
+    // component's version. `decisive` rows (plain-OR configurations) decide a match
+    // alone; `context` lists the products an AND configuration needs.
     "CREATE TABLE IF NOT EXISTS cpe_match (key TEXT NOT NULL, cve TEXT NOT NULL, \
      n INTEGER NOT NULL, lo BLOB, lo_incl INTEGER NOT NULL, hi BLOB, hi_incl INTEGER NOT NULL, \
-     simple INTEGER NOT NULL, no_version INTEGER NOT NULL, rule TEXT NOT NULL, \
+     decisive INTEGER NOT NULL, context TEXT NOT NULL, no_version INTEGER NOT NULL, \
+     rule TEXT NOT NULL, \
      PRIMARY KEY (key, cve, n)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS osv (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
      aliases TEXT NOT NULL, summary TEXT NOT NULL, severity TEXT, affected TEXT NOT NULL)",
@@ -127,38 +130,41 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
             continue;
         }
         let sql = format!(
-            "INSERT OR REPLACE INTO cve (id, modified, published, score, severity, summary, configs) VALUES {}",
-            placeholders(write.len(), 7)
+            "INSERT OR REPLACE INTO cve (id, modified, published, score, severity, summary) VALUES {}",
+            placeholders(write.len(), 6)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in &write {
-            let configs = serde_json::to_string(&r.configs).unwrap_or_else(|_| "[]".into());
             q = q
                 .bind(&r.id)
                 .bind(&r.last_modified)
                 .bind(&r.published)
                 .bind(r.cvss_score)
                 .bind(&r.cvss_severity)
-                .bind(&r.summary)
-                .bind(configs);
+                .bind(&r.summary);
         }
         q.execute(&mut *tx).await?;
-        let rows: Vec<(crate::record::IndexRow, &str, bool)> = write
+        let sql = format!(
+            "INSERT OR REPLACE INTO cve_config (id, configs) VALUES {}",
+            placeholders(write.len(), 2)
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for r in &write {
+            let configs = serde_json::to_string(&r.configs).unwrap_or_else(|_| "[]".into());
+            q = q.bind(&r.id).bind(configs);
+        }
+        q.execute(&mut *tx).await?;
+        let rows: Vec<(crate::record::IndexRow, &str)> = write
             .iter()
-            .flat_map(|r| {
-                let simple = r.is_simple();
-                r.index_rows()
-                    .into_iter()
-                    .map(move |x| (x, r.id.as_str(), simple))
-            })
+            .flat_map(|r| r.index_rows().into_iter().map(move |x| (x, r.id.as_str())))
             .collect();
         for p in rows.chunks(BATCH * 2) {
             let sql = format!(
-                "INSERT OR REPLACE INTO cpe_match (key, cve, n, lo, lo_incl, hi, hi_incl, simple, no_version, rule) VALUES {}",
-                placeholders(p.len(), 10)
+                "INSERT OR REPLACE INTO cpe_match (key, cve, n, lo, lo_incl, hi, hi_incl, decisive, context, no_version, rule) VALUES {}",
+                placeholders(p.len(), 11)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (x, id, simple) in p {
+            for (x, id) in p {
                 q = q
                     .bind(&x.key)
                     .bind(*id)
@@ -167,7 +173,8 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
                     .bind(x.lo_incl)
                     .bind(&x.hi)
                     .bind(x.hi_incl)
-                    .bind(*simple)
+                    .bind(x.decisive)
+                    .bind(&x.context)
                     .bind(x.no_version)
                     .bind(&x.rule);
             }
@@ -365,8 +372,10 @@ pub(crate) async fn sources(
 pub(crate) struct IndexHit {
     pub subject: usize,
     pub cve: String,
-    /// The record is plain OR: this hit is a match by itself.
-    pub simple: bool,
+    /// In a plain-OR configuration: this hit is a match by itself.
+    pub decisive: bool,
+    /// Keys per node of an AND configuration (`a,b;c`), empty otherwise.
+    pub context: String,
     pub no_version: bool,
     /// Version condition, as in a match's rule.
     pub rule: String,
@@ -382,7 +391,7 @@ pub(crate) async fn index_hits(
     for chunk in probes.chunks(BATCH * 4) {
         let sql = format!(
             "WITH s (i, key, v) AS (VALUES {}) \
-             SELECT s.i, m.cve, m.simple, m.no_version, m.rule FROM s \
+             SELECT s.i, m.cve, m.decisive, m.context, m.no_version, m.rule FROM s \
              JOIN cpe_match m ON m.key = s.key \
              WHERE (m.lo IS NULL OR m.lo < s.v OR (m.lo_incl AND m.lo = s.v)) \
              AND (m.hi IS NULL OR m.hi > s.v OR (m.hi_incl AND m.hi = s.v)) \
@@ -401,9 +410,10 @@ pub(crate) async fn index_hits(
             out.push(IndexHit {
                 subject: usize::try_from(i).unwrap_or(usize::MAX),
                 cve: r.get(1),
-                simple: r.get(2),
-                no_version: r.get(3),
-                rule: r.get(4),
+                decisive: r.get(2),
+                context: r.get(3),
+                no_version: r.get(4),
+                rule: r.get(5),
             });
         }
     }
@@ -452,7 +462,8 @@ pub(crate) async fn get_cves(
     let mut out = Vec::new();
     for chunk in ids.chunks(BATCH * 4) {
         let sql = format!(
-            "SELECT id, modified, published, score, severity, summary, configs FROM cve WHERE id IN ({})",
+            "SELECT c.id, c.modified, c.published, c.score, c.severity, c.summary, g.configs \
+             FROM cve c JOIN cve_config g ON g.id = c.id WHERE c.id IN ({})",
             vec!["?"; chunk.len()].join(",")
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
