@@ -1144,3 +1144,28 @@ fn ubifs_journal_replay_of_uncommitted_changes() {
         "deleted entry extracted"
     );
 }
+
+#[test]
+fn ext3_inside_android_sparse_fixture() {
+    // The only ext image in the corpus: an ext3 wrapped in an Android sparse image,
+    // holding the same three test files as the other fixtures.
+    let Some((_t, r)) = run_fixture("android_simg__simg.img") else {
+        return;
+    };
+    let h = hit(&r, "ext");
+    assert_eq!(
+        h.description,
+        "ext3 LE, label \"\", block size 1024, 10240 blocks, 2560 inodes"
+    );
+    assert_eq!(h.length, Some(10 << 20));
+    assert_file(&r, "ext", "/get_files_test/testfile1", 62, TESTFILE1);
+    assert_file(&r, "ext", "/get_files_test/testfile2", 28, TESTFILE2);
+    assert_file(
+        &r,
+        "ext",
+        "/get_files_test/generic folder/test file 3_.txt",
+        20,
+        TESTFILE3,
+    );
+    assert_eq!(mode_of(&r, "ext", "/lost+found"), 0o40700);
+}
