@@ -815,6 +815,29 @@ fn jffs2_dirent(pino: u32, version: u32, ino: u32, name: &str, dtype: u8) -> Vec
 }
 
 fn jffs2_inode(ino: u32, version: u32, mode: u32, isize: u32, offset: u32, data: &[u8]) -> Vec<u8> {
+    jffs2_inode_compressed(
+        ino,
+        version,
+        mode,
+        isize,
+        offset,
+        0,
+        data.len() as u32,
+        data,
+    )
+}
+
+#[allow(clippy::too_many_arguments)]
+fn jffs2_inode_compressed(
+    ino: u32,
+    version: u32,
+    mode: u32,
+    isize: u32,
+    offset: u32,
+    compr: u8,
+    dsize: u32,
+    data: &[u8],
+) -> Vec<u8> {
     let mut b = Vec::new();
     for v in [
         ino,
@@ -827,11 +850,11 @@ fn jffs2_inode(ino: u32, version: u32, mode: u32, isize: u32, offset: u32, data:
         0,
         offset,
         data.len() as u32,
-        data.len() as u32,
+        dsize,
     ] {
         b.extend_from_slice(&v.to_le_bytes());
     }
-    b.extend_from_slice(&[0, 0, 0, 0]); // compr none, usercompr, flags
+    b.extend_from_slice(&[compr, 0, 0, 0]); // compressor, usercompr, flags
     b.extend_from_slice(&[0; 8]); // data CRC, node CRC
     b.extend_from_slice(data);
     let mut full = jffs2_node(0xe002, &b);
@@ -866,6 +889,18 @@ fn jffs2_latest_version_wins_deletions_and_directory_loops() {
     bad[70] ^= 1; // data CRC no longer matches: the node must be ignored
     img.extend(bad);
     img.extend(jffs2_inode(5, 2, 0o100644, 3, 0, b"bee"));
+    // LZMA as OpenWrt's kernels write it: raw, lc=0 lp=0 pb=0, no end marker.
+    let text: Vec<u8> = (0..300)
+        .flat_map(|i| format!("row {i}\n").into_bytes())
+        .collect();
+    let mut opts = lzma_rust2::LzmaOptions::with_preset(6);
+    (opts.lc, opts.lp, opts.pb, opts.dict_size) = (0, 0, 0, 0x2000);
+    let mut w = lzma_rust2::LzmaWriter::new_no_header(Vec::new(), &opts, false).unwrap();
+    std::io::Write::write_all(&mut w, &text).unwrap();
+    let packed = w.finish().unwrap();
+    let n = text.len() as u32;
+    img.extend(jffs2_dirent(1, 7, 6, "lzma.txt", 8));
+    img.extend(jffs2_inode_compressed(6, 1, 0o100644, n, 0, 8, n, &packed));
     img.extend(vec![0xff; 1000]);
 
     let tmp = tempfile::tempdir().unwrap();
@@ -879,6 +914,7 @@ fn jffs2_latest_version_wins_deletions_and_directory_loops() {
         "metadata of the newest node"
     );
     assert_file(&r, "jffs2", "/loop/b", 3, &sha_hex(b"bee"));
+    assert_file(&r, "jffs2", "/lzma.txt", text.len() as u64, &sha_hex(&text));
     assert!(
         !r.files.iter().any(|f| f.fs_path == "/gone"),
         "unlinked entry extracted"

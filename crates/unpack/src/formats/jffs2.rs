@@ -263,16 +263,17 @@ fn decompress(d: &[u8], n: &DataNode) -> Result<Vec<u8>, String> {
         2 => rtime(input, want),
         6 => codec::block(Codec::Zlib, input, want).map_err(|e| e.to_string())?,
         7 => codec::block(Codec::Lzo, input, want).map_err(|e| e.to_string())?,
-        // The kernel's LZMA compressor: raw stream, lc=0 lp=0 pb=0.
-        8 => codec::block(
-            Codec::LzmaRaw {
-                props: 0,
-                dict_size: (want as u32).max(4096),
-            },
-            input,
-            want,
-        )
-        .map_err(|e| e.to_string())?,
+        // The LZMA compressor of OpenWrt's kernels: a raw stream (lc=0 lp=0 pb=0)
+        // without an end marker, so the decoder must be told the output size.
+        8 => {
+            let r = lzma_rust2::LzmaReader::new_with_props(input, want as u64, 0, 1 << 16, None)
+                .map_err(|e| format!("lzma: {e}"))?;
+            let mut out = Vec::with_capacity(want);
+            r.take(want as u64)
+                .read_to_end(&mut out)
+                .map_err(|e| format!("lzma: {e}"))?;
+            out
+        }
         c => return Err(format!("compressor {} not supported", compressor_name(c))),
     };
     Ok(out)
