@@ -88,7 +88,7 @@ fn sample(len: usize) -> Vec<u8> {
         x ^= x << 5;
         out.extend_from_slice(words[(x % 8) as usize].as_bytes());
         out.extend_from_slice(format!("{} ", x % 1000).as_bytes());
-        if x % 7 == 0 {
+        if x.is_multiple_of(7) {
             out.push(b'\n');
         }
     }
