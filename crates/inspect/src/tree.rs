@@ -71,9 +71,12 @@ impl Tree {
     /// The tree an unpack run wrote, with the provenance it recorded.
     pub fn from_report(report: &Report) -> Tree {
         let root = report.output_dir.clone();
+        // Containers whose contents were extracted (a cpio inside a gzip) are left out:
+        // their files are in the tree, and reading both would report evidence twice.
         let entries = report
             .files
             .iter()
+            .filter(|f| !f.unpacked)
             .map(|f| Entry {
                 disk: root.join(&f.path),
                 fs_path: f.fs_path.clone(),
