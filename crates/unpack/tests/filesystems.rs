@@ -654,9 +654,32 @@ fn cramfs_built_by_mkfs_cramfs_both_endians() {
         assert!(
             hit(&r, "cramfs")
                 .description
-                .contains(&format!(" {tag}, zlib"))
+                .contains(&format!(" {tag}, zlib, 4096-byte blocks"))
         );
         assert_tree(&r, "cramfs", "", &tree, true, true);
+    }
+    // 16 KiB blocks (the block size is not recorded: it is inferred from the block
+    // tables), and the 512-byte boot pad that `-p` puts before the superblock.
+    let src = tree.dir.to_str().unwrap();
+    for (opts, expect, offset) in [
+        (&["-b", "16384"][..], "16384-byte blocks", 0),
+        (&["-p"][..], "after a 512-byte boot pad", 512),
+    ] {
+        let mut args = opts.to_vec();
+        args.extend([src, "odd.cramfs"]);
+        tool("mkfs.cramfs", &args, tmp.path()).unwrap();
+        let img = tmp.path().join("odd.cramfs");
+        let (_o, r) = run(&img);
+        let h = hit(&r, "cramfs");
+        assert!(h.description.contains(expect), "{}", h.description);
+        assert!(h.description.contains("CRC ok"), "{}", h.description);
+        assert_eq!(h.offset, offset);
+        assert_eq!(
+            h.offset + h.length.unwrap(),
+            std::fs::metadata(&img).unwrap().len()
+        );
+        assert_tree(&r, "cramfs", "", &tree, true, true);
+        std::fs::remove_file(&img).unwrap();
     }
 }
 

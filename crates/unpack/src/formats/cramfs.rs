@@ -18,7 +18,10 @@ pub struct Cramfs;
 
 const SIGNATURE: &[u8] = b"Compressed ROMFS";
 const SUPER_LEN: usize = 76;
-const PAGE: usize = 4096;
+/// Block sizes `mkcramfs -b` can produce (the creator's page size); 4 KiB almost always.
+const BLOCK_SIZES: [usize; 5] = [4096, 8192, 16384, 32768, 65536];
+/// `mkcramfs -p` leaves this much room for boot code before the superblock.
+const BOOT_PAD: usize = 512;
 const FLAG_FSID_V2: u32 = 0x1;
 const FLAG_HOLES: u32 = 0x100;
 const FLAG_EXT_BLOCK_POINTERS: u32 = 0x800;
@@ -125,35 +128,31 @@ impl Format for Cramfs {
         M
     }
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
-        let d = data.get(start..)?;
-        let sb = superblock(d)?;
-        let truncated = sb.size as usize > d.len();
-        let crc_note = if sb.flags & FLAG_FSID_V2 == 0 {
-            "no CRC"
-        } else if truncated {
-            "truncated, CRC not checked"
-        } else if image_crc(&d[..sb.size as usize]) == sb.crc {
-            "CRC ok"
-        } else {
-            // A version-2 image whose CRC fails is corrupt or not cramfs at all.
-            return None;
-        };
+        let (sb, base, note) = locate(data, start)?;
+        let image = image_of(data, base, &sb);
+        let w = Walker::new(image, &sb);
         Some(Probe::extract(
-            Some((sb.size as u64).min(d.len() as u64)),
+            Some((base + image.len()).saturating_sub(start) as u64),
             Confidence::Strong,
             format!(
-                "cramfs {} {}, zlib, volume {:?}, edition {}, {} blocks, {} files, {} bytes, {crc_note}",
+                "cramfs {} {}, zlib, {}-byte blocks, volume {:?}, edition {}, {} blocks, {} files, {} bytes, {note}{}",
                 if sb.flags & FLAG_FSID_V2 != 0 {
                     "v2"
                 } else {
                     "v1"
                 },
                 if sb.be { "BE" } else { "LE" },
+                w.page,
                 sb.name,
                 sb.edition,
                 sb.blocks,
                 sb.files,
-                sb.size
+                sb.size,
+                if base < start {
+                    ", after a 512-byte boot pad"
+                } else {
+                    ""
+                }
             ),
         ))
     }
@@ -164,30 +163,133 @@ impl Format for Cramfs {
         _probe: &Probe,
         sink: &mut Sink,
     ) -> Result<u64, Error> {
-        let d = data.get(start..).unwrap_or(&[]);
-        let sb = superblock(d)
+        let (sb, base, _) = locate(data, start)
             .ok_or_else(|| Error::bad(format!("cramfs: superblock at 0x{start:x} invalid")))?;
-        let d = &d[..(sb.size as usize).min(d.len())];
-        let mut w = Walker {
-            d,
-            be: sb.be,
-            flags: sb.flags,
-            seen: HashSet::new(),
-        };
+        let image = image_of(data, base, &sb);
+        let mut w = Walker::new(image, &sb);
         w.dir(sink, sb.root, "", 0)?;
-        Ok(sb.size as u64)
+        Ok((base + image.len()).saturating_sub(start) as u64)
     }
+}
+
+/// Finds where the image the superblock at `start` describes begins: at the
+/// superblock, or 512 bytes before it when `mkcramfs -p` left room for boot code
+/// (offsets and the size then count from the pad). The CRC, over the bytes from the
+/// superblock to the end, decides between the two; without one, the root offset does.
+fn locate(data: &[u8], start: usize) -> Option<(Superblock, usize, &'static str)> {
+    let sb = superblock(data.get(start..)?)?;
+    let size = sb.size as usize;
+    let mut bases = vec![start];
+    if start >= BOOT_PAD && size > BOOT_PAD + SUPER_LEN {
+        bases.push(start - BOOT_PAD);
+    }
+    if sb.flags & FLAG_FSID_V2 != 0 {
+        let mut truncated = false;
+        for &base in &bases {
+            match data.get(start..base + size) {
+                Some(region) if image_crc(region) == sb.crc => return Some((sb, base, "CRC ok")),
+                Some(_) => {}
+                None => truncated = true,
+            }
+        }
+        // A version-2 image whose CRC fails is corrupt or not cramfs at all.
+        if !truncated {
+            return None;
+        }
+    }
+    let padded = bases.len() > 1 && sb.root.offset >= BOOT_PAD + SUPER_LEN;
+    let base = if padded { start - BOOT_PAD } else { start };
+    let note = if sb.flags & FLAG_FSID_V2 == 0 {
+        "no CRC"
+    } else {
+        "truncated, CRC not checked"
+    };
+    Some((sb, base, note))
+}
+
+fn image_of<'a>(data: &'a [u8], base: usize, sb: &Superblock) -> &'a [u8] {
+    let end = base.saturating_add(sb.size as usize).min(data.len());
+    data.get(base..end).unwrap_or(&[])
 }
 
 struct Walker<'a> {
     d: &'a [u8],
     be: bool,
     flags: u32,
+    page: usize,
     /// Directory contents already walked: a second visit means a loop.
     seen: HashSet<usize>,
 }
 
-impl Walker<'_> {
+impl<'a> Walker<'a> {
+    fn new(d: &'a [u8], sb: &Superblock) -> Self {
+        let mut w = Walker {
+            d,
+            be: sb.be,
+            flags: sb.flags,
+            page: BLOCK_SIZES[0],
+            seen: HashSet::new(),
+        };
+        w.page = w.detect_block_size(sb.root);
+        w
+    }
+
+    /// The block size is not recorded: take the smallest one under which the block
+    /// tables of a sample of multi-block files are ordered, in range, and followed by
+    /// a zlib stream.
+    fn detect_block_size(&self, root: Inode) -> usize {
+        if self.flags & FLAG_EXT_BLOCK_POINTERS != 0 {
+            return BLOCK_SIZES[0];
+        }
+        let mut sample = Vec::new();
+        let mut dirs = vec![root];
+        let mut seen = HashSet::new();
+        let mut visited = 0;
+        while let Some(dir) = dirs.pop() {
+            if !seen.insert(dir.offset) {
+                continue;
+            }
+            let end = dir
+                .offset
+                .saturating_add(dir.size as usize)
+                .min(self.d.len());
+            let mut off = dir.offset;
+            while off < end && visited < 10_000 && sample.len() < 32 {
+                let Some(child) = inode(self.d, off, self.be) else {
+                    break;
+                };
+                visited += 1;
+                off += 12 + child.name_len.max(4);
+                match child.mode & 0o170000 {
+                    0o040000 => dirs.push(child),
+                    0o100000 if child.size as usize > BLOCK_SIZES[0] => sample.push(child),
+                    _ => {}
+                }
+            }
+        }
+        BLOCK_SIZES
+            .into_iter()
+            .find(|&b| sample.iter().all(|f| self.table_fits(*f, b)))
+            .unwrap_or(BLOCK_SIZES[0])
+    }
+
+    fn table_fits(&self, f: Inode, block: usize) -> bool {
+        let n = (f.size as usize).div_ceil(block);
+        let Some(mut prev) = f.offset.checked_add(n * 4) else {
+            return false;
+        };
+        let first_data = prev;
+        for i in 0..n {
+            match u32_at(self.d, f.offset + i * 4, self.be) {
+                Some(p) if p as usize >= prev && p as usize <= self.d.len() => prev = p as usize,
+                _ => return false,
+            }
+        }
+        // Unless the first block is a hole, a zlib header follows the table.
+        u32_at(self.d, f.offset, self.be) == Some(first_data as u32)
+            || self.d.get(first_data) == Some(&0x78)
+    }
+
     fn dir(&mut self, sink: &mut Sink, ino: Inode, path: &str, depth: usize) -> Result<(), Error> {
         if ino.size == 0 {
             return Ok(());
@@ -279,7 +381,7 @@ impl Walker<'_> {
     /// Decompresses the blocks of a file or symlink (at most 16 MiB: a 24-bit size).
     fn contents(&self, ino: Inode) -> Result<Vec<u8>, Error> {
         let size = ino.size as usize;
-        let nblocks = size.div_ceil(PAGE);
+        let nblocks = size.div_ceil(self.page);
         if size == 0 {
             return Ok(Vec::new());
         }
@@ -294,7 +396,7 @@ impl Walker<'_> {
         let mut out = Vec::with_capacity(size);
         let mut prev_end = table + nblocks * 4;
         for i in 0..nblocks {
-            let want = (size - out.len()).min(PAGE);
+            let want = (size - out.len()).min(self.page);
             let ptr = u32_at(self.d, table + i * 4, self.be).unwrap_or(0);
             let (flags, value) = if ext {
                 (ptr & BLK_FLAGS, ptr & !BLK_FLAGS)
@@ -328,7 +430,7 @@ impl Walker<'_> {
             if flags & BLK_UNCOMPRESSED != 0 {
                 out.extend_from_slice(block.get(..want).unwrap_or(block));
             } else {
-                let b = codec::block(Codec::Zlib, block, PAGE)
+                let b = codec::block(Codec::Zlib, block, self.page)
                     .map_err(|e| bad(format!("block {i} at 0x{start:x}: {e}")))?;
                 out.extend_from_slice(b.get(..want).unwrap_or(&b));
             }
