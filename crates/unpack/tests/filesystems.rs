@@ -573,6 +573,16 @@ fn source_tree(root: &Path) -> Tree {
     std::fs::hard_link(dir.join("usr/lib/text.txt"), dir.join("text-hardlink.txt")).unwrap();
     let mut files = files;
     files.push(("text-hardlink.txt", files[2].1.clone(), files[2].2));
+    // A sparse file: 40,000 bytes of which only the last 4 were written.
+    {
+        use std::io::{Seek, SeekFrom, Write};
+        let mut f = std::fs::File::create(dir.join("sparse.bin")).unwrap();
+        f.seek(SeekFrom::Start(39_996)).unwrap();
+        f.write_all(b"tail").unwrap();
+        let mut c = vec![0u8; 39_996];
+        c.extend_from_slice(b"tail");
+        files.push(("sparse.bin", c, 0o100644));
+    }
     std::fs::create_dir_all(dir.join("dev")).unwrap();
     let ok = |cmd: &str, args: &[&str]| {
         std::process::Command::new(cmd)
@@ -664,6 +674,7 @@ fn cramfs_built_by_mkfs_cramfs_both_endians() {
     for (opts, expect, offset) in [
         (&["-b", "16384"][..], "16384-byte blocks", 0),
         (&["-p"][..], "after a 512-byte boot pad", 512),
+        (&["-z"][..], "4096-byte blocks", 0),
     ] {
         let mut args = opts.to_vec();
         args.extend([src, "odd.cramfs"]);
