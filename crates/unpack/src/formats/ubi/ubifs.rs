@@ -147,15 +147,11 @@ struct Inode {
     data: Vec<u8>,
 }
 
-struct Dent {
-    inum: u64,
-    name: String,
-}
-
 #[derive(Default)]
 struct Index {
     inodes: HashMap<u64, Inode>,
-    dents: HashMap<u64, Vec<Dent>>,
+    /// Directory inode -> name -> target inode (sorted, and replaced in O(log n)).
+    dents: HashMap<u64, BTreeMap<String, u64>>,
     data: HashMap<u64, BTreeMap<u32, Loc>>,
     nodes: usize,
 }
@@ -317,10 +313,11 @@ fn apply(idx: &mut Index, ty: u8, n: &[u8], loc: Loc) {
             let name = String::from_utf8_lossy(n.get(56..56 + nlen).unwrap_or(&[])).into_owned();
             let target = u64_at(n, 40, false).unwrap_or(0);
             let list = idx.dents.entry(inum).or_default();
-            list.retain(|d| d.name != name);
             // Target inode 0 is a deletion entry.
-            if target != 0 {
-                list.push(Dent { inum: target, name });
+            if target == 0 {
+                list.remove(&name);
+            } else {
+                list.insert(name, target);
             }
         }
         (T_DATA, KEY_DATA) => {
@@ -433,18 +430,13 @@ impl Writer<'_> {
         let Some(dents) = self.idx.dents.get(&inum) else {
             return Ok(());
         };
-        let mut dents: Vec<&Dent> = dents.iter().collect();
-        dents.sort_by(|a, b| a.name.cmp(&b.name));
-        for de in dents {
-            if de.name.is_empty() || de.name == "." || de.name == ".." || de.name.contains('/') {
-                sink.warn(format!(
-                    "ubifs: unusable name {:?} in inode {inum}",
-                    de.name
-                ));
+        for (name, &target) in dents {
+            if name.is_empty() || name == "." || name == ".." || name.contains('/') {
+                sink.warn(format!("ubifs: unusable name {name:?} in inode {inum}"));
                 continue;
             }
-            let p = format!("{path}/{}", de.name);
-            match self.entry(sink, de.inum, &p, depth) {
+            let p = format!("{path}/{name}");
+            match self.entry(sink, target, &p, depth) {
                 Ok(()) => {}
                 Err(e @ (Error::Quota(_) | Error::Io { .. })) => return Err(e),
                 Err(e) => sink.warn(format!("{p}: {e}")),
