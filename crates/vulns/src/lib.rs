@@ -280,6 +280,8 @@ impl Kb {
             // loaded and evaluated whole, so a platform-bound CVE needs its platform.
             let index_hits = store::index_hits(conn, &probes).await?;
             let mut hits: Vec<(String, matcher::Hit)> = Vec::new();
+            let mut details: HashMap<String, (Option<f64>, Option<String>, String)> =
+                HashMap::new();
             let mut complex: Vec<String> = Vec::new();
             for h in index_hits {
                 if !h.decisive {
@@ -305,6 +307,9 @@ impl Kb {
                 let Some(s) = index_ref.subject(h.subject) else {
                     continue;
                 };
+                details
+                    .entry(h.cve.clone())
+                    .or_insert_with(|| (h.score, h.severity.clone(), h.summary.clone()));
                 hits.push((
                     h.cve,
                     matcher::Hit {
@@ -320,11 +325,12 @@ impl Kb {
                 for hit in index_ref.match_record(&rec) {
                     hits.push((rec.id.clone(), hit));
                 }
+                details.entry(rec.id.clone()).or_insert((
+                    rec.cvss_score,
+                    rec.cvss_severity,
+                    rec.summary,
+                ));
             }
-            let mut ids: Vec<String> = hits.iter().map(|(id, _)| id.clone()).collect();
-            ids.sort();
-            ids.dedup();
-            let details = store::cve_details(conn, &ids).await?;
             let mut out: Vec<VulnMatch> = Vec::new();
             for (id, hit) in hits {
                 let Some(s) = subjects_ref.get(hit.subject) else {

@@ -49,6 +49,35 @@ const SCHEMA: &[&str] = &[
 const BATCH: usize = 400;
 
 pub(crate) async fn init(conn: &mut SqliteConnection) -> DbResult<()> {
+    // Refuse a database that is not ours (or of another schema) instead of reading
+    // columns of unexpected types later.
+    let tables: i64 = sqlx::query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'")
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    let has_meta: i64 =
+        sqlx::query("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+    if tables > 0 && has_meta == 0 {
+        return Err(sqlx::Error::Protocol(
+            "not a baseliner knowledge base (no meta table)".into(),
+        ));
+    }
+    if has_meta == 1 {
+        let schema: Option<String> = sqlx::query("SELECT v FROM meta WHERE k = 'schema'")
+            .fetch_optional(&mut *conn)
+            .await?
+            .map(|r| r.try_get(0))
+            .transpose()?;
+        if schema.as_deref().is_some_and(|v| v != SCHEMA_VERSION) {
+            return Err(sqlx::Error::Protocol(format!(
+                "knowledge base schema {} is not the supported {SCHEMA_VERSION}: re-import into a new file",
+                schema.unwrap_or_default()
+            )));
+        }
+    }
     for s in SCHEMA {
         sqlx::query(*s).execute(&mut *conn).await?;
     }
@@ -367,7 +396,7 @@ pub(crate) async fn sources(
         .collect())
 }
 
-/// A vulnerable criterion that admits a probe's version.
+/// A vulnerable criterion that admits a probe's version, with its record's details.
 #[derive(Debug, Clone)]
 pub(crate) struct IndexHit {
     pub subject: usize,
@@ -379,10 +408,30 @@ pub(crate) struct IndexHit {
     pub no_version: bool,
     /// Version condition, as in a match's rule.
     pub rule: String,
+    pub score: Option<f64>,
+    pub severity: Option<String>,
+    pub summary: String,
 }
 
+/// One hit as SQLite's `json_array` writes it.
+type HitRow = (
+    i64,
+    String,
+    i64,
+    String,
+    i64,
+    String,
+    Option<f64>,
+    Option<String>,
+    String,
+);
+
 /// Index rows whose key and version interval admit one of `probes`
-/// (`(subject, key, Version::sort_key)`), first criterion of a record first.
+/// (`(subject, key, Version::sort_key)`): per record, subject and kind (decisive or
+/// not), the first criterion. Sorted by record, subject, decisive first.
+///
+/// SQLite returns all hits as one JSON array: a row per hit through the driver cost
+/// more than the whole query.
 pub(crate) async fn index_hits(
     conn: &mut SqliteConnection,
     probes: &[(usize, String, Vec<u8>)],
@@ -390,12 +439,16 @@ pub(crate) async fn index_hits(
     let mut out = Vec::new();
     for chunk in probes.chunks(BATCH * 4) {
         let sql = format!(
-            "WITH s (i, key, v) AS (VALUES {}) \
-             SELECT s.i, m.cve, m.decisive, m.context, m.no_version, m.rule FROM s \
-             JOIN cpe_match m ON m.key = s.key \
-             WHERE (m.lo IS NULL OR m.lo < s.v OR (m.lo_incl AND m.lo = s.v)) \
-             AND (m.hi IS NULL OR m.hi > s.v OR (m.hi_incl AND m.hi = s.v)) \
-             ORDER BY m.cve, s.i, m.n",
+            "WITH s (i, key, v) AS (VALUES {}), \
+             h AS (SELECT s.i AS i, m.cve AS cve, MIN(m.n) AS n, m.decisive AS decisive, \
+               m.context AS context, m.no_version AS nv, m.rule AS rule FROM s \
+               JOIN cpe_match m ON m.key = s.key \
+               WHERE (m.lo IS NULL OR m.lo < s.v OR (m.lo_incl AND m.lo = s.v)) \
+               AND (m.hi IS NULL OR m.hi > s.v OR (m.hi_incl AND m.hi = s.v)) \
+               GROUP BY m.cve, s.i, m.decisive) \
+             SELECT json_group_array(json_array(h.i, h.cve, h.decisive, h.context, h.nv, \
+               h.rule, c.score, c.severity, c.summary)) \
+             FROM h JOIN cve c ON c.id = h.cve",
             placeholders(chunk.len(), 3)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -405,40 +458,29 @@ pub(crate) async fn index_hits(
                 .bind(k)
                 .bind(v);
         }
-        for r in q.fetch_all(&mut *conn).await? {
-            let i: i64 = r.get(0);
-            out.push(IndexHit {
+        let json: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
+        let rows: Vec<HitRow> =
+            serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        out.extend(rows.into_iter().map(
+            |(i, cve, decisive, context, nv, rule, score, severity, summary)| IndexHit {
                 subject: usize::try_from(i).unwrap_or(usize::MAX),
-                cve: r.get(1),
-                decisive: r.get(2),
-                context: r.get(3),
-                no_version: r.get(4),
-                rule: r.get(5),
-            });
-        }
+                cve,
+                decisive: decisive != 0,
+                context,
+                no_version: nv != 0,
+                rule,
+                score,
+                severity,
+                summary,
+            },
+        ));
     }
-    Ok(out)
-}
-
-/// Score, severity and summary of records: `id -> (score, severity, summary)`.
-pub(crate) async fn cve_details(
-    conn: &mut SqliteConnection,
-    ids: &[String],
-) -> DbResult<HashMap<String, (Option<f64>, Option<String>, String)>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(BATCH * 4) {
-        let sql = format!(
-            "SELECT id, score, severity, summary FROM cve WHERE id IN ({})",
-            vec!["?"; chunk.len()].join(",")
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for k in chunk {
-            q = q.bind(k);
-        }
-        for r in q.fetch_all(&mut *conn).await? {
-            out.insert(r.get(0), (r.get(1), r.get(2), r.get(3)));
-        }
-    }
+    out.sort_by(|a, b| {
+        a.cve
+            .cmp(&b.cve)
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| b.decisive.cmp(&a.decisive))
+    });
     Ok(out)
 }
 

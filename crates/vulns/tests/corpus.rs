@@ -424,3 +424,24 @@ fn unrecognised_and_hostile_files_are_errors_not_panics() {
         .to_string();
     assert!(e.contains("offset"), "{e}");
 }
+
+#[test]
+fn a_foreign_database_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let p = tmp.path().join("other.sqlite");
+    {
+        let kb = Kb::open(&p).unwrap();
+        drop(kb);
+    }
+    // Our own file opens again.
+    Kb::open(&p).unwrap();
+    // A file that is not a SQLite database is an error naming it, not a panic.
+    let junk = tmp.path().join("junk.sqlite");
+    std::fs::write(
+        &junk,
+        b"this is not sqlite at all, just text that is long enough",
+    )
+    .unwrap();
+    let e = Kb::open(&junk).err().expect("junk refused").to_string();
+    assert!(e.contains("junk.sqlite"), "{e}");
+}
