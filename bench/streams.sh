@@ -16,7 +16,7 @@ mkdir -p "$work"
 command -v zstd >/dev/null && command -v lz4 >/dev/null || {
   apt-get update -qq && apt-get install -y -qq zstd lz4 >/dev/null
 }
-(cd "$root" && cargo build -q --release -p baseliner)
+[ -n "${NO_BUILD:-}" ] || (cd "$root" && cargo build -q --release -p baseliner)
 bin="$root/target/release/baseliner"
 
 python3 - "$work" "$mib" <<'PY'
