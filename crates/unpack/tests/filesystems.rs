@@ -786,6 +786,27 @@ fn ubifs_built_by_mkfs_ubifs_each_compressor_and_ubinize() {
         Some(sha_hex(&blob).as_str())
     );
     assert_tree(&r, "cramfs", "", &tree, true, true);
+
+    // The same image as a worn NAND dump: a bad block (not UBI at all) among the PEBs
+    // and a PEB whose erase-counter header no longer checks out but whose VID header
+    // does. Both are stepped over; nothing is lost.
+    const PEB: usize = 128 * 1024;
+    let clean = std::fs::read(tmp.path().join("ubi.img")).unwrap();
+    let mut worn = clean[..3 * PEB].to_vec();
+    worn.extend(vec![0u8; PEB]);
+    worn.extend_from_slice(&clean[3 * PEB..]);
+    worn[5 * PEB + 8] ^= 0xff; // erase counter of (the old) PEB 4: header CRC fails
+    let p = tmp.path().join("worn.img");
+    std::fs::write(&p, &worn).unwrap();
+    let (_o, r) = run(&p);
+    let h = hit(&r, "ubi");
+    assert!(
+        h.description.contains("PEBs (1 damaged)"),
+        "{}",
+        h.description
+    );
+    assert_tree(&r, "ubi", "/rootfs", &tree, true, true);
+    assert_tree(&r, "cramfs", "", &tree, true, true);
 }
 
 #[test]

@@ -26,6 +26,8 @@ const LAYOUT_VOL: u32 = 0x7fff_efff;
 const VTBL_REC: usize = 172;
 const MAX_VOLUMES: usize = 128;
 const STATIC: u8 = 2;
+/// Consecutive unreadable PEBs (bad blocks) tolerated before the image is taken to end.
+const MAX_BAD_RUN: usize = 64;
 
 /// UBI CRC: CRC-32 seeded with all ones, not inverted at the end.
 fn crc(d: &[u8]) -> u32 {
@@ -92,6 +94,8 @@ struct Layout {
     /// vol_id -> lnum -> (sqnum, PEB offset, VID header)
     vols: BTreeMap<u32, BTreeMap<u32, (u64, usize, Vid)>>,
     ignored: usize,
+    /// PEBs inside the image that carry neither a valid header nor erased flash.
+    damaged: usize,
 }
 
 fn layout(d: &[u8]) -> Option<Layout> {
@@ -107,22 +111,33 @@ fn layout(d: &[u8]) -> Option<Layout> {
         end: 0,
         vols: BTreeMap::new(),
         ignored: 0,
+        damaged: 0,
     };
     let mut off = 0usize;
+    let mut junk = 0usize;
     while off + HDR_LEN <= d.len() {
         let here = off;
         off = off.saturating_add(peb);
-        let Some(pec) = ec_header(d, here) else {
-            if d[here..here + HDR_LEN].iter().all(|&b| b == 0xff) {
-                l.pebs += 1;
-                l.end = off.min(d.len());
+        let vid_at = match ec_header(d, here) {
+            // A header from another UBI image (another image sequence) ends this one.
+            Some(pec) if ec.image_seq != 0 && pec.image_seq != ec.image_seq => break,
+            Some(pec) => Some(pec.vid_off),
+            None if d[here..here + HDR_LEN].iter().all(|&b| b == 0xff) => None,
+            // A damaged erase counter: UBI still uses the PEB if its VID header is
+            // intact; a bad block or worn PEB is skipped, up to a run of them.
+            None if vid_header(d, here + ec.vid_off).is_some() => Some(ec.vid_off),
+            None => {
+                junk += 1;
+                if junk > MAX_BAD_RUN {
+                    break;
+                }
                 continue;
             }
-            break;
         };
-        l.pebs += 1;
+        l.damaged += junk;
+        junk = 0;
         l.end = off.min(d.len());
-        let Some(v) = vid_header(d, here + pec.vid_off) else {
+        let Some(v) = vid_at.and_then(|at| vid_header(d, here + at)) else {
             continue;
         };
         let e = l.vols.entry(v.vol_id).or_default();
@@ -133,6 +148,7 @@ fn layout(d: &[u8]) -> Option<Layout> {
             }
         }
     }
+    l.pebs = l.end.div_ceil(peb);
     // A logical block beyond the PEB count cannot exist; drop such lies.
     let pebs = l.pebs as u32;
     for m in l.vols.values_mut() {
@@ -306,10 +322,15 @@ impl Format for Ubi {
             Some(l.end as u64),
             Confidence::Strong,
             format!(
-                "UBI v1, PEB {} bytes, LEB {} bytes, {} PEBs, image seq {}, volumes: {}",
+                "UBI v1, PEB {} bytes, LEB {} bytes, {} PEBs{}, image seq {}, volumes: {}",
                 l.peb,
                 l.peb - l.ec.data_off,
                 l.pebs,
+                if l.damaged > 0 {
+                    format!(" ({} damaged)", l.damaged)
+                } else {
+                    String::new()
+                },
                 l.ec.image_seq,
                 if vols.is_empty() {
                     "none".to_string()
