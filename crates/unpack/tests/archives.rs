@@ -639,3 +639,31 @@ fn sevenz_built_with_exact_length() {
         let _ = extract_one("7z", &b, dir.path(), &limits);
     }
 }
+
+/// An initramfs as kernels embed it: a newc cpio inside an xz stream inside an
+/// image. The run recurses from the stream into the archive.
+#[test]
+fn initramfs_in_xz_is_recursed() {
+    let cpio = initramfs("070701");
+    let mut w =
+        lzma_rust2::XzWriter::new(Vec::new(), lzma_rust2::XzOptions::with_preset(6)).unwrap();
+    w.write_all(&cpio).unwrap();
+    let xz = w.finish().unwrap();
+    let mut image = vec![0xffu8; 0x4000];
+    image.extend_from_slice(&xz);
+    image.extend_from_slice(&[0xff; 0x1000]);
+    let (_d, r) = run_bytes(&image, &Limits::default());
+    let passwd = r
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("etc/passwd.bak"))
+        .unwrap_or_else(|| panic!("{:#?}", r.formats));
+    assert_eq!(
+        passwd.provenance,
+        "image.bin@0x4000:xz:/decompressed@0x0:cpio:/etc/passwd.bak"
+    );
+    assert_eq!(
+        passwd.sha256.as_deref(),
+        Some(sha(b"root::0:0:root:/root:/bin/sh\n").as_str())
+    );
+}
