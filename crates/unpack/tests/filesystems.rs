@@ -956,6 +956,10 @@ fn jffs2_latest_version_wins_deletions_and_directory_loops() {
     let n = text.len() as u32;
     img.extend(jffs2_dirent(1, 7, 6, "lzma.txt", 8));
     img.extend(jffs2_inode_compressed(6, 1, 0o100644, n, 0, 8, n, &packed));
+    // The zero compressor: a node that stores only a length (JFFS2's holes).
+    img.extend(jffs2_dirent(1, 8, 7, "holey", 8));
+    img.extend(jffs2_inode_compressed(7, 1, 0o100644, 104, 0, 1, 100, b""));
+    img.extend(jffs2_inode(7, 2, 0o100644, 104, 100, b"tail"));
     img.extend(vec![0xff; 1000]);
 
     let tmp = tempfile::tempdir().unwrap();
@@ -970,6 +974,8 @@ fn jffs2_latest_version_wins_deletions_and_directory_loops() {
     );
     assert_file(&r, "jffs2", "/loop/b", 3, &sha_hex(b"bee"));
     assert_file(&r, "jffs2", "/lzma.txt", text.len() as u64, &sha_hex(&text));
+    let holey = [vec![0u8; 100], b"tail".to_vec()].concat();
+    assert_file(&r, "jffs2", "/holey", 104, &sha_hex(&holey));
     assert!(
         !r.files.iter().any(|f| f.fs_path == "/gone"),
         "unlinked entry extracted"
