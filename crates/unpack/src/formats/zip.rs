@@ -30,7 +30,9 @@ fn local_ok(d: &[u8]) -> bool {
         return false;
     };
     d.starts_with(LOCAL)
-        && ver <= 0x3f
+        // Low byte: the spec version needed; high byte: the host system (3 = Unix),
+        // which real archives set.
+        && (ver & 0xff) <= 0x3f
         && matches!(method, 0 | 1..=10 | 12 | 14 | 93 | 95 | 96 | 97 | 98 | 99)
         && name_len > 0
         && d.len() >= 30 + name_len as usize
