@@ -20,6 +20,9 @@ pub struct Inputs<'a> {
     pub declaration: Option<&'a Declaration>,
     /// The assessment date (expiry and support-period checks).
     pub today: Date,
+    /// Whether known vulnerabilities were looked up (a knowledge base was given).
+    /// Without one, `VULN-*` codes were never checked and must not read as clean.
+    pub vulns_checked: bool,
 }
 
 /// A code the evaluation can cite: an inspect finding, or one derived from a vulnerability.
@@ -450,10 +453,25 @@ fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -
     }
 
     if prov.checked_by.contains(&Method::Firmware) && !prov.findings.is_empty() {
-        v.reasons.push(format!(
-            "firmware checks for {} found nothing, which does not by itself prove conformance",
-            prov.findings.join(", ")
-        ));
+        let (vuln, other): (Vec<&String>, Vec<&String>) =
+            prov.findings.iter().partition(|c| c.starts_with("VULN-"));
+        let checked: Vec<&str> = other
+            .iter()
+            .chain(if inputs.vulns_checked { &vuln[..] } else { &[] })
+            .map(|c| c.as_str())
+            .collect();
+        if !checked.is_empty() {
+            v.reasons.push(format!(
+                "firmware checks for {} found nothing, which does not by itself prove conformance",
+                checked.join(", ")
+            ));
+        }
+        if !inputs.vulns_checked && !vuln.is_empty() {
+            v.reasons.push(
+                "known vulnerabilities were not checked: no knowledge base was given (baseliner db import)"
+                    .into(),
+            );
+        }
     }
     if prov.checked_by.contains(&Method::Live) {
         v.reasons.push("needs a test against a live device".into());

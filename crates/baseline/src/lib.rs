@@ -54,6 +54,7 @@ pub fn assess(input: AssessmentInput<'_>) -> Assessment {
             vulnerabilities: &input.vulnerabilities,
             declaration: input.declaration,
             today: input.today,
+            vulns_checked: input.kb_version.is_some(),
         },
     );
     let summary = summarize(input.profile, &verdicts);

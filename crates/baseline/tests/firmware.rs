@@ -42,6 +42,7 @@ fn run(profile: &str, findings: &[Finding], decl: Option<&Declaration>) -> Vec<V
             vulnerabilities: &[],
             declaration: decl,
             today: Date::parse("2026-11-23").unwrap(),
+            vulns_checked: true,
         },
     )
 }

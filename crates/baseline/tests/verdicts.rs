@@ -52,6 +52,7 @@ fn run(
             vulnerabilities: vulns,
             declaration: decl,
             today: today(),
+            vulns_checked: true,
         },
     )
 }
