@@ -46,10 +46,18 @@ fn write_assessment(path: &std::path::Path) {
 fn keys_make_and_verify_a_label_and_reject_a_tampered_one() {
     let dir = tempfile::tempdir().unwrap();
     let prefix = dir.path().join("issuer");
-    bin().args(["keys", "new", "--out"]).arg(&prefix).assert().success();
+    bin()
+        .args(["keys", "new", "--out"])
+        .arg(&prefix)
+        .assert()
+        .success();
     assert!(dir.path().join("issuer.key").exists() && dir.path().join("issuer.pub").exists());
     // A second run must not overwrite the secret key.
-    bin().args(["keys", "new", "--out"]).arg(&prefix).assert().failure();
+    bin()
+        .args(["keys", "new", "--out"])
+        .arg(&prefix)
+        .assert()
+        .failure();
 
     let assessment = dir.path().join("assessment.json");
     write_assessment(&assessment);
@@ -100,14 +108,30 @@ fn keys_make_and_verify_a_label_and_reject_a_tampered_one() {
 fn declare_init_writes_a_template_that_checks_and_errors_are_located() {
     let dir = tempfile::tempdir().unwrap();
     let f = dir.path().join("decl.toml");
-    bin().args(["declare", "--init", "-o"]).arg(&f).assert().success();
-    bin().args(["declare", "--init", "-o"]).arg(&f).assert().failure();
-    let ok = bin().args(["declare", "--check"]).arg(&f).assert().success();
+    bin()
+        .args(["declare", "--init", "-o"])
+        .arg(&f)
+        .assert()
+        .success();
+    bin()
+        .args(["declare", "--init", "-o"])
+        .arg(&f)
+        .assert()
+        .failure();
+    let ok = bin()
+        .args(["declare", "--check"])
+        .arg(&f)
+        .assert()
+        .success();
     assert!(String::from_utf8_lossy(&ok.get_output().stdout).contains("ok"));
 
     let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[support]\nend_date = 2030-12-31\nsbom = \"x\"\n").unwrap();
-    let r = bin().args(["declare", "--check"]).arg(&bad).assert().failure();
+    let r = bin()
+        .args(["declare", "--check"])
+        .arg(&bad)
+        .assert()
+        .failure();
     let stderr = String::from_utf8_lossy(&r.get_output().stderr).to_string();
     assert!(
         stderr.contains("bad.toml:3:1") && stderr.contains("`sbom`"),
