@@ -307,9 +307,6 @@ impl Kb {
                 let Some(s) = index_ref.subject(h.subject) else {
                     continue;
                 };
-                details
-                    .entry(h.cve.clone())
-                    .or_insert_with(|| (h.score, h.severity.clone(), h.summary.clone()));
                 hits.push((
                     h.cve,
                     matcher::Hit {
@@ -331,6 +328,15 @@ impl Kb {
                     rec.summary,
                 ));
             }
+            let mut missing: Vec<String> = hits
+                .iter()
+                .map(|(id, _)| id)
+                .filter(|id| !details.contains_key(*id))
+                .cloned()
+                .collect();
+            missing.sort();
+            missing.dedup();
+            details.extend(store::cve_details(conn, &missing).await?);
             let mut out: Vec<VulnMatch> = Vec::new();
             for (id, hit) in hits {
                 let Some(s) = subjects_ref.get(hit.subject) else {

@@ -20,8 +20,9 @@ pub const SCHEMA_VERSION: &str = "1";
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
+    // Clustered by id: matching reads the rows of sorted id lists.
     "CREATE TABLE IF NOT EXISTS cve (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
-     published TEXT NOT NULL, score REAL, severity TEXT, summary TEXT NOT NULL)",
+     published TEXT NOT NULL, score REAL, severity TEXT, summary TEXT NOT NULL) WITHOUT ROWID",
     // Configurations apart, so the rows read for every match stay small and dense.
     "CREATE TABLE IF NOT EXISTS cve_config (id TEXT PRIMARY KEY, configs TEXT NOT NULL)",
     // One row per vulnerable criterion, clustered by CPE key; versions as
@@ -396,11 +397,13 @@ pub(crate) async fn sources(
         .collect())
 }
 
-/// A vulnerable criterion that admits a probe's version, with its record's details.
+/// A vulnerable criterion that admits a probe's version.
 #[derive(Debug, Clone)]
 pub(crate) struct IndexHit {
     pub subject: usize,
     pub cve: String,
+    /// Ordinal of the criterion in its record.
+    pub n: i64,
     /// In a plain-OR configuration: this hit is a match by itself.
     pub decisive: bool,
     /// Keys per node of an AND configuration (`a,b;c`), empty otherwise.
@@ -408,29 +411,16 @@ pub(crate) struct IndexHit {
     pub no_version: bool,
     /// Version condition, as in a match's rule.
     pub rule: String,
-    pub score: Option<f64>,
-    pub severity: Option<String>,
-    pub summary: String,
 }
 
 /// One hit as SQLite's `json_array` writes it.
-type HitRow = (
-    i64,
-    String,
-    i64,
-    String,
-    i64,
-    String,
-    Option<f64>,
-    Option<String>,
-    String,
-);
+type HitRow = (i64, String, i64, i64, String, i64, String);
 
 /// Index rows whose key and version interval admit one of `probes`
-/// (`(subject, key, Version::sort_key)`): per record, subject and kind (decisive or
-/// not), the first criterion. Sorted by record, subject, decisive first.
+/// (`(subject, key, Version::sort_key)`), sorted by record, subject, decisive first,
+/// then criterion order.
 ///
-/// SQLite returns all hits as one JSON array: a row per hit through the driver cost
+/// SQLite returns the hits as one JSON array: a row per hit through the driver cost
 /// more than the whole query.
 pub(crate) async fn index_hits(
     conn: &mut SqliteConnection,
@@ -439,16 +429,12 @@ pub(crate) async fn index_hits(
     let mut out = Vec::new();
     for chunk in probes.chunks(BATCH * 4) {
         let sql = format!(
-            "WITH s (i, key, v) AS (VALUES {}), \
-             h AS (SELECT s.i AS i, m.cve AS cve, MIN(m.n) AS n, m.decisive AS decisive, \
-               m.context AS context, m.no_version AS nv, m.rule AS rule FROM s \
-               JOIN cpe_match m ON m.key = s.key \
-               WHERE (m.lo IS NULL OR m.lo < s.v OR (m.lo_incl AND m.lo = s.v)) \
-               AND (m.hi IS NULL OR m.hi > s.v OR (m.hi_incl AND m.hi = s.v)) \
-               GROUP BY m.cve, s.i, m.decisive) \
-             SELECT json_group_array(json_array(h.i, h.cve, h.decisive, h.context, h.nv, \
-               h.rule, c.score, c.severity, c.summary)) \
-             FROM h JOIN cve c ON c.id = h.cve",
+            "WITH s (i, key, v) AS (VALUES {}) \
+             SELECT json_group_array(json_array(s.i, m.cve, m.n, m.decisive, m.context, \
+               m.no_version, m.rule)) FROM s \
+             JOIN cpe_match m ON m.key = s.key \
+             WHERE (m.lo IS NULL OR m.lo < s.v OR (m.lo_incl AND m.lo = s.v)) \
+             AND (m.hi IS NULL OR m.hi > s.v OR (m.hi_incl AND m.hi = s.v))",
             placeholders(chunk.len(), 3)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -461,26 +447,51 @@ pub(crate) async fn index_hits(
         let json: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
         let rows: Vec<HitRow> =
             serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        out.extend(rows.into_iter().map(
-            |(i, cve, decisive, context, nv, rule, score, severity, summary)| IndexHit {
-                subject: usize::try_from(i).unwrap_or(usize::MAX),
-                cve,
-                decisive: decisive != 0,
-                context,
-                no_version: nv != 0,
-                rule,
-                score,
-                severity,
-                summary,
-            },
-        ));
+        out.extend(
+            rows.into_iter()
+                .map(|(i, cve, n, decisive, context, nv, rule)| IndexHit {
+                    subject: usize::try_from(i).unwrap_or(usize::MAX),
+                    cve,
+                    n,
+                    decisive: decisive != 0,
+                    context,
+                    no_version: nv != 0,
+                    rule,
+                }),
+        );
     }
     out.sort_by(|a, b| {
         a.cve
             .cmp(&b.cve)
             .then_with(|| a.subject.cmp(&b.subject))
             .then_with(|| b.decisive.cmp(&a.decisive))
+            .then_with(|| a.n.cmp(&b.n))
     });
+    Ok(out)
+}
+
+/// Score, severity and summary per record id, for sorted `ids`.
+pub(crate) async fn cve_details(
+    conn: &mut SqliteConnection,
+    ids: &[String],
+) -> DbResult<HashMap<String, (Option<f64>, Option<String>, String)>> {
+    type DetailRow = (String, Option<f64>, Option<String>, String);
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(BATCH * 10) {
+        let sql = format!(
+            "SELECT json_group_array(json_array(id, score, severity, summary)) FROM cve \
+             WHERE id IN ({})",
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(k);
+        }
+        let json: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
+        let rows: Vec<DetailRow> =
+            serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        out.extend(rows.into_iter().map(|(id, a, b, c)| (id, (a, b, c))));
+    }
     Ok(out)
 }
 
