@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use baseliner_inspect::{Inspection, Tree};
+use baseliner_inspect::Inspection;
 use clap::{Args, ValueEnum};
 
-use crate::{LimitArgs, spinner};
+use crate::LimitArgs;
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum Format {
@@ -32,29 +32,8 @@ pub struct InspectArgs {
 }
 
 pub fn run(a: InspectArgs) -> Result<ExitCode> {
-    let meta =
-        std::fs::metadata(&a.path).with_context(|| format!("reading {}", a.path.display()))?;
-    // The temporary folder lives until the inspection is done, then is removed.
-    let mut _tmp = None;
-    let tree = if meta.is_dir() {
-        Tree::from_dir(&a.path).with_context(|| format!("walking {}", a.path.display()))?
-    } else {
-        let tmp = tempfile::tempdir().context("creating a temporary folder")?;
-        let out = tmp.path().join("unpacked");
-        let pb = spinner();
-        let progress = |msg: &str| {
-            if let Some(pb) = &pb {
-                pb.set_message(msg.to_string());
-            }
-        };
-        let report = baseliner_unpack::unpack(&a.path, &out, &a.limits.limits(), Some(&progress))
-            .with_context(|| format!("unpacking {}", a.path.display()))?;
-        if let Some(pb) = &pb {
-            pb.finish_and_clear();
-        }
-        _tmp = Some(tmp);
-        Tree::from_report(&report)
-    };
+    // The temporary folder lives until the tree has been read, then is removed.
+    let (tree, _tmp) = crate::tree_for(&a.path, &a.limits)?;
     let ins = baseliner_inspect::inspect(&tree);
     let text = match a.format {
         Format::Json => serde_json::to_string_pretty(&ins)? + "\n",

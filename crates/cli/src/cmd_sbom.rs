@@ -6,13 +6,12 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use baseliner_inspect::Tree;
 use baseliner_vulns::sbom::SbomMeta;
 use baseliner_vulns::{DeviceIdentity, Kb};
 use clap::{Args, ValueEnum};
 
+use crate::LimitArgs;
 use crate::cmd_db::DbPath;
-use crate::{LimitArgs, spinner};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum SbomFormat {
@@ -52,28 +51,8 @@ pub struct SbomArgs {
 }
 
 pub fn run(a: SbomArgs) -> Result<ExitCode> {
-    let meta =
-        std::fs::metadata(&a.path).with_context(|| format!("reading {}", a.path.display()))?;
-    let mut _tmp = None;
-    let tree = if meta.is_dir() {
-        Tree::from_dir(&a.path).with_context(|| format!("walking {}", a.path.display()))?
-    } else {
-        let tmp = tempfile::tempdir().context("creating a temporary folder")?;
-        let out = tmp.path().join("unpacked");
-        let pb = spinner();
-        let progress = |msg: &str| {
-            if let Some(pb) = &pb {
-                pb.set_message(msg.to_string());
-            }
-        };
-        let report = baseliner_unpack::unpack(&a.path, &out, &a.limits.limits(), Some(&progress))
-            .with_context(|| format!("unpacking {}", a.path.display()))?;
-        if let Some(pb) = &pb {
-            pb.finish_and_clear();
-        }
-        _tmp = Some(tmp);
-        Tree::from_report(&report)
-    };
+    // The temporary folder lives until the tree has been read, then is removed.
+    let (tree, _tmp) = crate::tree_for(&a.path, &a.limits)?;
     let components = baseliner_inspect::inspect(&tree).components;
 
     let device = match (&a.vendor, &a.model, &a.firmware_version) {

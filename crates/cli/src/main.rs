@@ -127,6 +127,34 @@ fn main() -> ExitCode {
     }
 }
 
+/// The file tree of PATH: a directory as it is, or an image unpacked into a temporary
+/// folder (returned so that it lives as long as the tree is read).
+pub fn tree_for(
+    path: &std::path::Path,
+    limits: &LimitArgs,
+) -> Result<(baseliner_inspect::Tree, Option<tempfile::TempDir>)> {
+    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
+    if meta.is_dir() {
+        let tree = baseliner_inspect::Tree::from_dir(path)
+            .with_context(|| format!("walking {}", path.display()))?;
+        return Ok((tree, None));
+    }
+    let tmp = tempfile::tempdir().context("creating a temporary folder")?;
+    let out = tmp.path().join("unpacked");
+    let pb = spinner();
+    let progress = |msg: &str| {
+        if let Some(pb) = &pb {
+            pb.set_message(msg.to_string());
+        }
+    };
+    let report = baseliner_unpack::unpack(path, &out, &limits.limits(), Some(&progress))
+        .with_context(|| format!("unpacking {}", path.display()))?;
+    if let Some(pb) = &pb {
+        pb.finish_and_clear();
+    }
+    Ok((baseliner_inspect::Tree::from_report(&report), Some(tmp)))
+}
+
 /// Writes `value` as pretty JSON to `path`.
 pub fn write_json<T: serde::Serialize>(path: &std::path::Path, value: &T) -> Result<()> {
     let f = std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?;
