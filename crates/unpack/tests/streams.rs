@@ -650,3 +650,38 @@ fn truncations_and_garbage() {
         r.errors
     );
 }
+
+/// TP-Link VxWorks images compress with lc=2 lp=2 pb=2 (properties byte 0x6e); the
+/// expected sizes and hashes come from Python's `lzma` on the same offsets.
+#[test]
+fn tplink_vxworks_lzma_with_props_0x6e() {
+    let Some(c) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let r = unpack(
+        &c.join("firmware/tplink-vxworks.fw"),
+        &tmp.path().join("o"),
+        &Limits::default(),
+        None,
+    )
+    .unwrap();
+    let hits: Vec<(u64, &str)> = r
+        .formats
+        .iter()
+        .filter(|f| f.file.is_empty())
+        .map(|f| (f.offset, f.format.as_str()))
+        .collect();
+    assert!(
+        hits.contains(&(0x68c4, "lzma")) && hits.contains(&(0x40114, "lzma")),
+        "{hits:?}"
+    );
+    let sizes: Vec<u64> = r
+        .files
+        .iter()
+        .filter(|f| f.kind == EntryKind::File && !f.path.to_string_lossy().contains(".extract"))
+        .map(|f| f.size)
+        .collect();
+    assert!(
+        sizes.contains(&698_624) && sizes.contains(&3_571_184),
+        "{sizes:?}"
+    );
+}

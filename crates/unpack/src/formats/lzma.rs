@@ -215,12 +215,14 @@ impl Format for Lzma {
     fn magics(&self) -> &'static [Magic] {
         // Properties byte followed by the low bytes of a dictionary of 64 KiB or more:
         // 0x5d is the encoders' default (lc=3 lp=0 pb=2), 0x6d the TP-Link/MediaTek
-        // kernels' (lc=1 lp=2 pb=2); 0x5e and 0x6c are the other ones met in firmware.
+        // kernels' (lc=1 lp=2 pb=2), 0x6e TP-Link VxWorks images' (lc=2 lp=2 pb=2);
+        // 0x5e and 0x6c are the other ones met in firmware.
         const M: &[Magic] = &[
             Magic::at0(&[0x5d, 0, 0]),
             Magic::at0(&[0x5e, 0, 0]),
             Magic::at0(&[0x6c, 0, 0]),
             Magic::at0(&[0x6d, 0, 0]),
+            Magic::at0(&[0x6e, 0, 0]),
         ];
         M
     }
