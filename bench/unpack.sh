@@ -5,9 +5,12 @@
 #
 #   bench/unpack.sh [RUNS]        (default 5 runs, median reported)
 #
-# Installs the peers as a user would here: unblob from PyPI into a venv, binwalk v3 from
-# crates.io (the PyPI binwalk3 wrapper ships no binary for this platform). Neither has
-# sasquatch, so both recover little from vendor squashfs; the table says so.
+# Installs the peers as a user would here: unblob from PyPI into a venv (with jefferson
+# and ubireader, which it pulls in), binwalk v3 from crates.io (the PyPI binwalk3 wrapper
+# ships no binary for this platform), and every external extractor they call that Debian
+# packages (7z, lz4, lzop, zstd, unar, simg2img, fsck.erofs, lziprecover, partclone,
+# debugfs). sasquatch is in no registry reachable here, so both peers recover little
+# from vendor squashfs; the table says so.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/.." && pwd)"
@@ -22,8 +25,10 @@ if [ ! -d "$corpus/firmware" ]; then
 fi
 
 need_apt=()
-command -v unsquashfs >/dev/null || need_apt+=(squashfs-tools)
-[ -x /usr/bin/time ] || need_apt+=(time)
+for p in squashfs-tools time p7zip-full lz4 lzop zstd unar android-sdk-libsparse-utils \
+         erofs-utils lziprecover partclone e2fsprogs; do
+  dpkg -s "$p" >/dev/null 2>&1 || need_apt+=("$p")
+done
 if [ "${#need_apt[@]}" -gt 0 ]; then
   apt-get update -qq && apt-get install -y -qq "${need_apt[@]}" >/dev/null
 fi
@@ -36,7 +41,8 @@ if [ ! -x "$work/cargo/bin/binwalk" ]; then
 fi
 (cd "$root" && cargo build -q --release -p baseliner)
 
-python3 "$here/unpack_bench.py" \
+# The peers find jefferson and ubireader_* on PATH.
+PATH="$work/venv/bin:$PATH" python3 "$here/unpack_bench.py" \
   --runs "$runs" --work "$work" --corpus "$corpus" \
   --baseliner "$root/target/release/baseliner" \
   --unblob "$work/venv/bin/unblob" \

@@ -40,7 +40,7 @@ def tool_cmds(tool, args, image, out):
     if tool == "baseliner":
         return [args.baseliner, "unpack", str(image), "-o", str(out)]
     if tool == "unblob":
-        return [args.unblob, "-e", str(out), "-k", str(image)]
+        return [args.unblob, "-e", str(out), str(image)]
     if tool == "binwalk":
         return [args.binwalk, "-M", "-e", "-q", "-C", str(out), str(image)]
     raise ValueError(tool)
