@@ -421,8 +421,10 @@ impl Run<'_> {
                     depth + 1,
                     false,
                 );
-                // An unused extraction folder is noise: remove it if nothing went there.
-                let _ = fs::remove_dir(&child_base);
+                // An extraction folder whose candidates all failed is left empty: noise.
+                if child_base.exists() {
+                    let _ = fs::remove_dir(&child_base);
+                }
                 p.regions.retain(|_| !p.formats.is_empty());
                 p
             })

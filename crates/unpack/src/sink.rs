@@ -35,6 +35,10 @@ pub struct Sink<'a> {
     written: u64,
     pub(crate) records: Vec<FileRecord>,
     pub(crate) warnings: Vec<String>,
+    /// Directories this sink has verified or created. A directory is never replaced
+    /// by a later entry (only non-directories are), so a cached one stays safe to
+    /// pass through and need not be checked again for every file below it.
+    known_dirs: std::collections::HashSet<PathBuf>,
 }
 
 /// Turns an archive path into a safe relative path: no root, no `..` above the
@@ -121,6 +125,7 @@ impl<'a> Sink<'a> {
             written: 0,
             records: Vec::new(),
             warnings: Vec::new(),
+            known_dirs: std::collections::HashSet::new(),
         }
     }
 
@@ -189,7 +194,9 @@ impl<'a> Sink<'a> {
     /// that is not a real directory (a symlink planted by an earlier entry).
     fn prepare_parent(&mut self, rel: &Path) -> Result<PathBuf, Error> {
         let mut cur = self.root.clone();
-        if let Some(parent) = rel.parent() {
+        if let Some(parent) = rel.parent()
+            && !self.known_dirs.contains(parent)
+        {
             for comp in parent.components() {
                 cur.push(comp);
                 match fs::symlink_metadata(&cur) {
@@ -206,6 +213,7 @@ impl<'a> Sink<'a> {
                     }
                 }
             }
+            self.known_dirs.insert(parent.to_path_buf());
         }
         let full = self.root.join(rel);
         // Replace whatever an earlier entry left at this path, without following it.
