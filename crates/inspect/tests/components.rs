@@ -94,3 +94,46 @@ fn package_databases() {
     let luci = get("luci-base");
     assert!(luci.cpe.is_none() && luci.version == "git-21.1");
 }
+
+/// The corpus BusyBox binaries are strings-only extracts (newline-separated, names
+/// under four characters dropped): the version is found, but no applet list is
+/// claimed, since an incomplete list would wrongly say `ash` or `sh` is absent.
+#[test]
+fn busybox_strings_extracts_give_no_applet_list() {
+    let Some(c) = corpus() else { return };
+    let checks: Vec<Box<dyn Check>> = vec![Box::new(Components)];
+    for (archive, version) in [
+        ("busybox-1.28.2-1.fc29.x86_64.rpm.tar.gz", "1.28.2"),
+        ("busybox_1.18.5-1ubuntu4_amd64.deb.tar.gz", "1.18.5"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let report = baseliner_unpack::unpack(
+            &c.join("components").join(archive),
+            &dir.path().join("out"),
+            &baseliner_unpack::Limits::default(),
+            None,
+        )
+        .unwrap();
+        let ins = inspect_with(&Tree::from_report(&report), &checks);
+        let bb = ins
+            .components
+            .iter()
+            .find(|x| x.name == "busybox" && x.version == version)
+            .unwrap_or_else(|| panic!("{archive}: {:#?}", ins.components));
+        assert!(
+            !bb.properties.contains_key("busybox:applets"),
+            "{archive}: {:?}",
+            bb.properties
+        );
+        // The applet names are really there, only not as a NUL-separated table.
+        let file = report
+            .files
+            .iter()
+            .find(|e| e.fs_path.ends_with("/busybox"))
+            .expect("busybox file");
+        let data = std::fs::read(dir.path().join("out").join(&file.path)).unwrap();
+        assert!(data.windows(8).any(|w| w == b"\nudhcpc\n"));
+        assert!(!data.contains(&0));
+        assert!(baseliner_inspect::checks::applets::busybox_applets(&data).is_none());
+    }
+}

@@ -49,6 +49,23 @@ fn tplink_wr841n_universal_root_password() {
         Some("cpe:2.3:a:busybox:busybox:1.01:*:*:*:*:*:*:*")
     );
     assert!(!bb.evidence.is_empty());
+    // BusyBox 1.01 pads its name strings to 4 bytes; the list was checked with Python
+    // over /bin/busybox (41 names from `[` to `vconfig`, 0x3481d).
+    let applets: Vec<&str> = bb
+        .properties
+        .get("busybox:applets")
+        .expect("busybox:applets property")
+        .split(',')
+        .collect();
+    assert_eq!(applets.len(), 41, "{applets:?}");
+    assert_eq!(applets.first(), Some(&"["));
+    assert_eq!(applets.last(), Some(&"vconfig"));
+    for present in ["msh", "sh", "ls", "cat", "udhcpc", "udhcpd", "tftp", "ping"] {
+        assert!(applets.contains(&present), "{present} missing: {applets:?}");
+    }
+    for absent in ["ash", "hush", "awk", "unlzma", "wget", "telnetd", "busybox"] {
+        assert!(!applets.contains(&absent), "{absent} listed: {applets:?}");
+    }
     let h = ins.summary.hardening.as_ref().unwrap();
     assert!(
         h.architectures

@@ -78,6 +78,12 @@ pub struct Component {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub purl: Option<String>,
     pub evidence: Vec<Evidence>,
+    /// Extra facts about the component, such as `busybox:applets` (the applets built
+    /// into a BusyBox binary, comma-separated), that later stages use as evidence
+    /// (VEX) and the SBOM carries as CycloneDX `properties`. Additive: older
+    /// documents without it still parse.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub properties: std::collections::BTreeMap<String, String>,
 }
 
 /// A known vulnerability that applies to a component (or to the whole device).

@@ -176,6 +176,7 @@ fn components(n: u64) -> Vec<Component> {
                 cpe,
                 purl: None,
                 evidence: vec![],
+                properties: Default::default(),
             }
         })
         .collect()

@@ -514,6 +514,7 @@ mod tests {
                     cpe: None,
                     purl: None,
                     evidence: vec![],
+                    properties: Default::default(),
                 });
             }
         }

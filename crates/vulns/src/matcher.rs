@@ -537,6 +537,7 @@ mod tests {
             cpe: None,
             purl: None,
             evidence: vec![],
+            properties: Default::default(),
         }
     }
 

@@ -26,6 +26,7 @@ fn comp(name: &str, version: &str) -> Component {
         cpe: None,
         purl: None,
         evidence: vec![],
+        properties: Default::default(),
     }
 }
 

@@ -61,6 +61,7 @@ fn sample() -> (Vec<Component>, Vec<VulnMatch>, SbomMeta) {
             cpe: Some("cpe:2.3:a:busybox:busybox:1.01:*:*:*:*:*:*:*".into()),
             purl: Some("pkg:generic/busybox@1.01".into()),
             evidence: vec![ev],
+            properties: Default::default(),
         },
         Component {
             name: "uclibc".into(),
@@ -68,6 +69,7 @@ fn sample() -> (Vec<Component>, Vec<VulnMatch>, SbomMeta) {
             cpe: None,
             purl: None,
             evidence: vec![],
+            properties: Default::default(),
         },
         Component {
             name: "linux".into(),
@@ -75,6 +77,7 @@ fn sample() -> (Vec<Component>, Vec<VulnMatch>, SbomMeta) {
             cpe: None,
             purl: None,
             evidence: vec![],
+            properties: Default::default(),
         },
     ];
     let m = |id: &str, component: &str, version: &str, sev: Option<&str>, kev: bool| VulnMatch {

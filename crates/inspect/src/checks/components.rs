@@ -2,12 +2,13 @@
 //! inside binaries for the products firmware usually carries. Every component has
 //! a CPE 2.3 name, a purl and the evidence (file and matched string).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::LazyLock;
 
 use baseliner_model::{Component, Evidence};
 use regex::bytes::Regex;
 
+use super::applets;
 use crate::context::{Context, clip, text_lines};
 use crate::{Check, CheckOutput, Family};
 
@@ -390,6 +391,7 @@ impl Acc {
                 cpe: cpe.clone(),
                 purl: Some(purl),
                 evidence: Vec::new(),
+                properties: Default::default(),
             });
         if c.cpe.is_none() {
             c.cpe = cpe;
@@ -492,6 +494,7 @@ fn binaries(ctx: &Context, acc: &mut Acc) {
             })
         })
         .collect();
+    let applets = busybox_applet_lists(ctx, &cands);
     for ((pi, file, version, off, matched), k) in cands.into_iter().zip(keep) {
         let Some(p) = PRODUCTS.get(pi) else { continue };
         if !k {
@@ -505,6 +508,14 @@ fn binaries(ctx: &Context, acc: &mut Acc) {
             format!("pkg:generic/{}@{}", p.name, purl_escape(&version)),
             ctx.evidence(file, Some(off as u64), Some(excerpt)),
         );
+    }
+    for (version, list) in applets {
+        if let Some(c) = acc.map.get_mut(&("busybox".to_string(), version))
+            && let Some(list) = list
+        {
+            let joined = list.into_iter().collect::<Vec<_>>().join(",");
+            c.properties.insert(BUSYBOX_APPLETS.to_string(), joined);
+        }
     }
     for (i, e) in ctx.tree.entries.iter().enumerate() {
         for (pi, re) in &c.names {
@@ -521,6 +532,42 @@ fn binaries(ctx: &Context, acc: &mut Acc) {
             }
         }
     }
+}
+
+/// Component property: the applets built into a BusyBox binary, comma-separated and
+/// sorted. Present only when every BusyBox executable of that version yielded a
+/// complete applet table, since VEX reads a missing applet as "not built in".
+pub const BUSYBOX_APPLETS: &str = "busybox:applets";
+
+/// Per BusyBox version: the union of the applet tables of its ELF executables, or
+/// `None` when one of them has no complete table. Files that merely mention the
+/// version (a banner) are not executables and do not count.
+fn busybox_applet_lists(
+    ctx: &Context,
+    cands: &[(usize, usize, String, usize, Vec<u8>)],
+) -> BTreeMap<String, Option<BTreeSet<String>>> {
+    let mut seen = BTreeSet::new();
+    let mut out: BTreeMap<String, Option<BTreeSet<String>>> = BTreeMap::new();
+    for (pi, file, version, _, _) in cands {
+        if PRODUCTS.get(*pi).is_none_or(|p| p.name != "busybox")
+            || !seen.insert((*file, version.clone()))
+        {
+            continue;
+        }
+        let data = ctx.data(*file);
+        if !data.starts_with(b"\x7fELF") {
+            continue;
+        }
+        let list = applets::busybox_applets(data);
+        let slot = out
+            .entry(version.clone())
+            .or_insert_with(|| Some(BTreeSet::new()));
+        match (slot.as_mut(), list) {
+            (Some(set), Some(l)) => set.extend(l),
+            _ => *slot = None,
+        }
+    }
+    out
 }
 
 /// The nearest delimited string within `window` bytes of `offset` that is a whole

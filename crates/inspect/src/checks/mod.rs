@@ -1,5 +1,6 @@
 //! The check families, one module each.
 
+pub mod applets;
 pub mod components;
 pub mod credentials;
 pub mod crypto;
