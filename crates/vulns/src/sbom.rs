@@ -216,6 +216,10 @@ pub fn cyclonedx(components: &[Component], vulns: &[VulnMatch], meta: &SbomMeta)
                     value: e.provenance.clone(),
                 })
                 .into_iter()
+                .chain(c.properties.iter().map(|(k, v)| CdxProperty {
+                    name: format!("baseliner:{k}"),
+                    value: v.clone(),
+                }))
                 .collect(),
         })
         .collect();

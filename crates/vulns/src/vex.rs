@@ -57,6 +57,50 @@ pub fn busybox_applets(matches: &mut [VulnMatch], component: &str, applets: &[St
     changed
 }
 
+/// Component property holding a BusyBox binary's applets, comma-separated (written
+/// by the inspect components check).
+pub const BUSYBOX_APPLETS_PROPERTY: &str = "busybox:applets";
+
+/// Applies the evidence the components carry to the matches: for every BusyBox
+/// component with a [`BUSYBOX_APPLETS_PROPERTY`] list, its matches (same name and version) go
+/// through [`busybox_applets`]. A component without the list, or a name and version
+/// listed twice with one copy lacking it, gives no evidence. Matches already
+/// `not_affected` are left alone, so applying twice changes nothing. Returns how many
+/// matches were changed.
+pub fn apply_evidence(matches: &mut [VulnMatch], components: &[Component]) -> usize {
+    let mut changed = 0;
+    for c in components
+        .iter()
+        .filter(|c| c.name.eq_ignore_ascii_case("busybox"))
+    {
+        let Some(list) = c.properties.get(BUSYBOX_APPLETS_PROPERTY) else {
+            continue;
+        };
+        let same = |o: &&Component| o.name == c.name && o.version == c.version;
+        if components
+            .iter()
+            .filter(same)
+            .any(|o| !o.properties.contains_key(BUSYBOX_APPLETS_PROPERTY))
+        {
+            continue;
+        }
+        let applets: Vec<String> = list
+            .split(',')
+            .filter(|a| !a.is_empty())
+            .map(str::to_string)
+            .collect();
+        if applets.is_empty() {
+            continue;
+        }
+        for m in matches.iter_mut().filter(|m| {
+            m.component == c.name && m.version == c.version && m.vex_status != "not_affected"
+        }) {
+            changed += busybox_applets(std::slice::from_mut(m), &c.name, &applets);
+        }
+    }
+    changed
+}
+
 fn product_id(components: &[Component], m: &VulnMatch) -> String {
     let c = components
         .iter()
@@ -159,6 +203,52 @@ mod tests {
         assert!(ms[0].rule.contains("applet awk not built in"));
         assert_eq!(ms[1].vex_status, "affected");
         assert_eq!(ms[2].vex_status, "affected");
+    }
+
+    fn bb(version: &str, applets: Option<&str>) -> Component {
+        Component {
+            name: "busybox".into(),
+            version: version.into(),
+            cpe: None,
+            purl: None,
+            evidence: vec![],
+            properties: applets
+                .map(|a| [(BUSYBOX_APPLETS_PROPERTY.to_string(), a.to_string())].into())
+                .unwrap_or_default(),
+        }
+    }
+
+    #[test]
+    fn apply_evidence_uses_each_versions_own_list_once() {
+        let mut ms = vec![m("CVE-2017-16544"), m("CVE-2016-2148"), m("CVE-2017-16544")];
+        ms[2].version = "1.20.0".into();
+        let comps = [
+            bb("1.01", Some("msh,sh,udhcpc")),
+            bb("1.20.0", Some("ash,sh")),
+        ];
+        assert_eq!(apply_evidence(&mut ms, &comps), 1);
+        assert_eq!(ms[0].vex_status, "not_affected");
+        assert!(
+            ms[0]
+                .rule
+                .contains("applet ash not built in (3 applets listed)")
+        );
+        assert_eq!(ms[1].vex_status, "affected");
+        assert_eq!(ms[2].vex_status, "affected");
+        // Idempotent: the rule is not extended twice.
+        let rule = ms[0].rule.clone();
+        assert_eq!(apply_evidence(&mut ms, &comps), 0);
+        assert_eq!(ms[0].rule, rule);
+    }
+
+    #[test]
+    fn no_list_or_a_copy_without_one_is_no_evidence() {
+        let mut ms = vec![m("CVE-2017-16544")];
+        assert_eq!(apply_evidence(&mut ms, &[bb("1.01", None)]), 0);
+        let comps = [bb("1.01", Some("msh,sh")), bb("1.01", None)];
+        assert_eq!(apply_evidence(&mut ms, &comps), 0);
+        assert_eq!(apply_evidence(&mut ms, &[bb("1.01", Some(""))]), 0);
+        assert_eq!(ms[0].vex_status, "affected");
     }
 
     #[test]

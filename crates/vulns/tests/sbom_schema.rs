@@ -61,7 +61,11 @@ fn sample() -> (Vec<Component>, Vec<VulnMatch>, SbomMeta) {
             cpe: Some("cpe:2.3:a:busybox:busybox:1.01:*:*:*:*:*:*:*".into()),
             purl: Some("pkg:generic/busybox@1.01".into()),
             evidence: vec![ev],
-            properties: Default::default(),
+            properties: [(
+                vex::BUSYBOX_APPLETS_PROPERTY.to_string(),
+                "ash,sh,udhcpc".to_string(),
+            )]
+            .into(),
         },
         Component {
             name: "uclibc".into(),
@@ -106,11 +110,7 @@ fn sample() -> (Vec<Component>, Vec<VulnMatch>, SbomMeta) {
         m("GHSA-xxxx-yyyy-zzzz", "uclibc", "0.9.30", None, false),
     ];
     vulns[3].vex_status = "under_investigation".into();
-    vex::busybox_applets(
-        &mut vulns,
-        "busybox",
-        &["ash".to_string(), "udhcpc".to_string()],
-    );
+    assert_eq!(vex::apply_evidence(&mut vulns, &comps), 1);
     assert_eq!(vulns[1].vex_status, "not_affected");
     let meta = SbomMeta {
         name: "tplink-wr841nv10-3.16.9.bin".into(),
@@ -130,6 +130,13 @@ fn cyclonedx_validates_and_carries_vex() {
     assert_eq!(errors(&v, &doc), Vec::<String>::new());
     assert_eq!(doc["specVersion"], "1.6");
     assert_eq!(doc["components"].as_array().unwrap().len(), 3);
+    let props = doc["components"][0]["properties"].as_array().unwrap();
+    assert!(
+        props
+            .iter()
+            .any(|p| p["name"] == "baseliner:busybox:applets" && p["value"] == "ash,sh,udhcpc"),
+        "{props:?}"
+    );
     let vs = doc["vulnerabilities"].as_array().unwrap();
     assert_eq!(vs[0]["analysis"]["state"], "exploitable");
     assert_eq!(vs[0]["affects"][0]["ref"], "component-0");
