@@ -201,9 +201,11 @@ pub fn run(a: AssessArgs) -> Result<ExitCode> {
             .map(|s| format!("{}:{}@{}", s.kind, s.records, s.newest.as_deref().unwrap_or(&s.imported_at)))
             .collect::<Vec<_>>()
             .join(",");
-        let m = kb
+        let mut m = kb
             .match_components(&inspection.components, device.as_ref())
             .map_err(|e| anyhow::anyhow!("{e}"))?;
+        // Evidence the image itself gives that a CVE does not apply (applet lists).
+        baseliner_vulns::vex::apply_evidence(&mut m, &inspection.components);
         Ok((m, Some(version), None))
     })?;
 

@@ -70,7 +70,9 @@ pub fn run(a: SbomArgs) -> Result<ExitCode> {
     } else {
         let db = a.db.resolve()?;
         if db.exists() {
-            Kb::open(&db)?.match_components(&components, device.as_ref())?
+            let mut m = Kb::open(&db)?.match_components(&components, device.as_ref())?;
+            baseliner_vulns::vex::apply_evidence(&mut m, &components);
+            m
         } else {
             eprintln!(
                 "note: no knowledge base at {}; SBOM without vulnerabilities (see `baseliner db import`)",

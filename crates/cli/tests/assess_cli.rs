@@ -243,6 +243,40 @@ fn tplink_image_with_corpus_knowledge_base() {
     // BusyBox 1.01 is inside CVE-2018-20679's range and outside CVE-2021-42386's.
     assert!(ids.contains(&"CVE-2018-20679"), "{ids:?}");
     assert!(!ids.contains(&"CVE-2021-42386"), "{ids:?}");
+    // VEX from the applet table of /bin/busybox (`msh` is its shell, no `ash`; `udhcpc`
+    // and `udhcpd` are built in): the ash CVEs do not apply, the udhcp ones do.
+    let bb = a["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "busybox")
+        .expect("busybox component");
+    let applets = bb["properties"]["busybox:applets"].as_str().unwrap();
+    assert!(applets.split(',').any(|x| x == "msh"), "{applets}");
+    let vuln = |id: &str| {
+        vulns
+            .iter()
+            .find(|v| v["id"] == id)
+            .unwrap_or_else(|| panic!("{id} matched: {ids:?}"))
+    };
+    for id in ["CVE-2017-16544", "CVE-2022-48174"] {
+        let v = vuln(id);
+        assert_eq!(v["vex_status"], "not_affected", "{v}");
+        assert_eq!(v["vex_justification"], "vulnerable_code_not_present", "{v}");
+        assert!(
+            v["rule"]
+                .as_str()
+                .unwrap()
+                .contains("applet ash not built in"),
+            "{v}"
+        );
+    }
+    for id in ["CVE-2016-2148", "CVE-2018-20679"] {
+        let v = vuln(id);
+        assert_eq!(v["vex_status"], "affected", "{v}");
+        assert!(v["vex_justification"].is_null(), "{v}");
+        assert!(!v["rule"].as_str().unwrap().contains("not built in"), "{v}");
+    }
     // The device itself is identified from the TP-Link header.
     let dev = vulns
         .iter()

@@ -108,6 +108,26 @@ fn import_status_and_sbom_of_the_tplink_image() {
         has("CVE-2020-8423"),
         "device-level CVE from the declared identity"
     );
+    // The BusyBox applet table is VEX evidence in the SBOM too.
+    let state = |id: &str| vulns.iter().find(|v| v["id"] == id).unwrap()["analysis"].clone();
+    assert_eq!(state("CVE-2017-16544")["state"], "not_affected");
+    assert_eq!(state("CVE-2017-16544")["justification"], "code_not_present");
+    assert_eq!(state("CVE-2016-2148")["state"], "exploitable");
+    let bb = doc["components"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "busybox")
+        .unwrap();
+    assert!(
+        bb["properties"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["name"] == "baseliner:busybox:applets"
+                && p["value"].as_str().unwrap().contains("udhcpc")),
+        "{bb}"
+    );
 
     let out = bin()
         .arg("sbom")
