@@ -45,7 +45,7 @@ fn sample(profile_name: &str, decl: Option<&Declaration>) -> Assessment {
             cpe: Some("cpe:2.3:a:busybox:busybox:1.01:*:*:*:*:*:*:*".into()),
             purl: Some("pkg:generic/busybox@1.01".into()),
             evidence: vec![ev("/bin/busybox")],
-            properties: Default::default(),
+            properties: [("busybox:applets".into(), "[,cat,msh,sh,udhcpc".into())].into(),
         }],
         findings: vec![
             finding(
