@@ -95,3 +95,49 @@ fn tenda_ac15_rootfs() {
     assert!(h.architectures.keys().any(|a| a.contains("ARM")), "{h:#?}");
     assert!(h.binaries >= 10);
 }
+
+/// A packed applet table (1.14: `\xff[\0[[\0arp\0...zcat\0\0BZh`) glued to binary data,
+/// and a 1.01 table without `sh`: both checked with Python over the same bytes.
+#[test]
+fn busybox_applet_tables_packed_and_without_sh() {
+    let applets = |ins: &baseliner_inspect::Inspection, version: &str| -> Vec<String> {
+        let bb = ins
+            .components
+            .iter()
+            .find(|c| c.name == "busybox" && c.version == version)
+            .unwrap_or_else(|| panic!("busybox {version}: {:#?}", ins.components));
+        bb.properties
+            .get("busybox:applets")
+            .expect("busybox:applets")
+            .split(',')
+            .map(str::to_string)
+            .collect()
+    };
+    let Some((_d, ins)) = inspect_image("firmware/dlink-like-rootfs.squashfs") else {
+        return;
+    };
+    let a = applets(&ins, "1.14.1");
+    assert_eq!(a.len(), 70, "{a:?}");
+    assert_eq!(a[..3], ["[", "[[", "arp"]);
+    assert_eq!(a.last().map(String::as_str), Some("zcat"));
+    for present in ["msh", "sh", "netstat", "modprobe"] {
+        assert!(a.iter().any(|x| x == present), "{present}: {a:?}");
+    }
+    for absent in ["ash", "hush", "awk", "udhcpc", "unlzma", "telnetd"] {
+        assert!(!a.iter().any(|x| x == absent), "{absent}: {a:?}");
+    }
+    drop((_d, ins));
+    let Some((_d, ins)) = inspect_image("firmware/tplink-wr940nv4-3.16.9.bin") else {
+        return;
+    };
+    let a = applets(&ins, "1.01");
+    // `route\0\0\0syslogd`: this build has no `sh` or `sleep` applet, though /bin/sh
+    // links to busybox.
+    assert_eq!(a.len(), 40, "{a:?}");
+    for absent in ["sh", "sleep", "ash"] {
+        assert!(!a.iter().any(|x| x == absent), "{absent}: {a:?}");
+    }
+    for present in ["ethreg", "msh", "udhcpc", "route", "syslogd"] {
+        assert!(a.iter().any(|x| x == present), "{present}: {a:?}");
+    }
+}

@@ -74,6 +74,13 @@ pub fn busybox_applets(data: &[u8]) -> Option<Vec<String>> {
         gap = 0;
         if !is_name(piece) {
             close(&mut cur, &mut best);
+            // The table is not always NUL-preceded (`\xff\xff[\0[[\0arp` in 1.14):
+            // its first name, `[`, can end a piece of binary data.
+            if let [.., before, b'['] = piece
+                && !before.is_ascii_graphic()
+            {
+                cur.push(b"[");
+            }
             continue;
         }
         let sorted = cur.last().is_none_or(|prev| piece > *prev);
@@ -125,5 +132,14 @@ mod tests {
         assert!(busybox_applets(&v).is_none());
         assert!(busybox_applets(&[0xffu8; 4096]).is_none());
         assert!(busybox_applets(b"").is_none());
+    }
+
+    #[test]
+    fn first_name_glued_to_binary_data() {
+        let t = b"\x7f\xff\xff[\0[[\0arp\0cat\0echo\0ls\0mount\0sh\0test\0\0";
+        assert_eq!(busybox_applets(t).unwrap()[..3], ["[", "[[", "arp"]);
+        // Only `[` after a non-printable byte, not the tail of text.
+        let t = b"a[\0[[\0arp\0cat\0echo\0ls\0mount\0sh\0test\0\0";
+        assert_eq!(busybox_applets(t).unwrap()[..2], ["[[", "arp"]);
     }
 }
