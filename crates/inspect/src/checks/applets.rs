@@ -38,7 +38,7 @@ fn is_name(s: &[u8]) -> bool {
 
 /// Whether a run of names is a complete applet table.
 fn is_table(run: &[&[u8]]) -> bool {
-    let has = |n: &str| run.iter().any(|r| *r == n.as_bytes());
+    let has = |n: &str| run.contains(&n.as_bytes());
     run.len() >= MIN_APPLETS
         && run.len() <= MAX_APPLETS
         && COMMON.iter().filter(|n| has(n)).count() >= 3
