@@ -118,3 +118,20 @@ pub use assessment::{
     ASSESSMENT_SCHEMA_VERSION, Assessment, ImageInfo, Obligation, ProductInfo, StageTiming,
     ToolInfo, Verdict, VerdictStatus, VerdictSummary,
 };
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn component_properties_are_optional_and_omitted_when_empty() {
+        let old = r#"{"name":"busybox","version":"1.01","evidence":[]}"#;
+        let mut c: Component = serde_json::from_str(old).unwrap();
+        assert!(c.properties.is_empty());
+        assert_eq!(serde_json::to_string(&c).unwrap(), old);
+        c.properties
+            .insert("busybox:applets".into(), "ash,sh".into());
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["properties"]["busybox:applets"], "ash,sh");
+    }
+}
