@@ -10,6 +10,7 @@ pub mod cpe;
 mod error;
 pub mod feed;
 pub mod import;
+mod join;
 mod matcher;
 pub mod record;
 pub mod sbom;
@@ -66,7 +67,11 @@ pub struct Status {
 pub struct Kb {
     path: PathBuf,
     rt: tokio::runtime::Runtime,
+    opts: SqliteConnectOptions,
     conn: Mutex<SqliteConnection>,
+    /// A second connection, opened on first match: matching splits its queries over
+    /// both (WAL lets it read alongside the main one), so SQLite works on two cores.
+    reader: Mutex<Option<SqliteConnection>>,
 }
 
 /// The default knowledge-base file: `$XDG_DATA_HOME/baseliner/kb.sqlite`, else
@@ -145,7 +150,9 @@ impl Kb {
         Ok(Kb {
             path: path.to_path_buf(),
             rt,
+            opts,
             conn: Mutex::new(conn),
+            reader: Mutex::new(None),
         })
     }
 
@@ -167,6 +174,32 @@ impl Kb {
             .map_err(|_| self.db_err("connection lock poisoned"))?;
         let conn: &mut SqliteConnection = &mut guard;
         self.rt.block_on(f(conn)).map_err(|e| self.db_err(e))
+    }
+
+    /// Runs `f` on the main connection and the reader (opened here when missing).
+    fn with_conns<T>(
+        &self,
+        f: impl AsyncFnOnce(&mut SqliteConnection, &mut SqliteConnection) -> store::DbResult<T>,
+    ) -> Result<T> {
+        let mut guard = self
+            .conn
+            .lock()
+            .map_err(|_| self.db_err("connection lock poisoned"))?;
+        let mut reader = self
+            .reader
+            .lock()
+            .map_err(|_| self.db_err("connection lock poisoned"))?;
+        let conn: &mut SqliteConnection = &mut guard;
+        let reader: &mut Option<SqliteConnection> = &mut reader;
+        self.rt
+            .block_on(async {
+                let second = match reader {
+                    Some(c) => c,
+                    None => reader.insert(self.opts.connect().await?),
+                };
+                f(conn, second).await
+            })
+            .map_err(|e| self.db_err(e))
     }
 
     /// Imports one downloaded feed file. Malformed records are listed and skipped;
@@ -271,17 +304,37 @@ impl Kb {
     ) -> Result<Vec<VulnMatch>> {
         let subjects = matcher::subjects(components, device);
         let index = matcher::Index::new(&subjects);
-        let probes = index.probes();
+        let mut probes = index.probes();
+        // By key: SQLite seeks in order, and each key's probes go to one connection.
+        probes.sort_by(|a, b| a.1.cmp(&b.1));
         let subjects_ref = &subjects;
         let index_ref = &index;
-        let mut out = self.with_conn(async move |conn| {
+        let mut out = self.with_conns(async move |conn, reader| {
             // SQLite finds the vulnerable criteria that admit each version. A hit in a
             // plain-OR record is a match by itself; records with AND/negated nodes are
             // loaded and evaluated whole, so a platform-bound CVE needs its platform.
-            let index_hits = store::index_hits(conn, &probes).await?;
+            // Half the probes on each connection: two cores for the index scan. The
+            // split falls between keys, so a record's details are rarely read twice.
+            let mut cut = probes.len() / 2;
+            while cut > 0
+                && probes
+                    .get(cut)
+                    .zip(probes.get(cut - 1))
+                    .is_some_and(|(a, b)| a.1 == b.1)
+            {
+                cut -= 1;
+            }
+            let (first, second) = probes.split_at(cut);
+            let (a, b) = join::join2(
+                store::index_hits(conn, first),
+                store::index_hits(reader, second),
+            )
+            .await;
+            let mut index_hits = a?;
+            index_hits.extend(b?);
+            store::sort_hits(&mut index_hits);
             let mut hits: Vec<(String, matcher::Hit)> = Vec::new();
-            let mut details: HashMap<String, (Option<f64>, Option<String>, String)> =
-                HashMap::new();
+            let mut details: HashMap<String, store::Details> = HashMap::new();
             let mut complex: Vec<String> = Vec::new();
             for h in index_hits {
                 if !h.decisive {
@@ -336,8 +389,32 @@ impl Kb {
                 .collect();
             missing.sort();
             missing.dedup();
-            details.extend(store::cve_details(conn, &missing).await?);
-            let mut out: Vec<VulnMatch> = Vec::new();
+            let (first, second) = missing.split_at(missing.len() / 2);
+            let (a, b) = join::join2(
+                store::cve_details(conn, first),
+                store::cve_details(reader, second),
+            )
+            .await;
+            details.extend(a?);
+            details.extend(b?);
+            let mut kernel_ids: Vec<&str> = hits
+                .iter()
+                .filter(|(_, h)| {
+                    subjects_ref
+                        .get(h.subject)
+                        .is_some_and(|s| s.key == "linux:linux_kernel")
+                })
+                .map(|(id, _)| id.as_str())
+                .collect();
+            kernel_ids.sort_unstable();
+            kernel_ids.dedup();
+            let fixes = if kernel_ids.is_empty() {
+                HashMap::new()
+            } else {
+                store::kernel_fixes(conn, &kernel_ids).await?
+            };
+            let fix_of = |id: &str, stream: &str| fixes.get(&(id.to_string(), stream.to_string()));
+            let mut out: Vec<VulnMatch> = Vec::with_capacity(hits.len());
             for (id, hit) in hits {
                 let Some(s) = subjects_ref.get(hit.subject) else {
                     continue;
@@ -345,14 +422,13 @@ impl Kb {
                 let mut rule = hit.rule;
                 if s.key == "linux:linux_kernel" {
                     let stream = kernel_stream(&s.version);
-                    if let Some(fixed) = store::kernel_fix(conn, &id, &stream).await? {
-                        if version::compare(&s.version, &fixed).is_ge() {
+                    if let Some(fixed) = fix_of(&id, &stream) {
+                        if version::compare(&s.version, fixed).is_ge() {
                             continue; // fixed on this stable stream
                         }
                         rule = format!("{rule}; stream {stream} fixed in {fixed}");
-                    } else if store::kernel_fix(conn, &id, "mainline")
-                        .await?
-                        .is_some_and(|f| version::compare(&s.version, &f).is_ge())
+                    } else if fix_of(&id, "mainline")
+                        .is_some_and(|f| version::compare(&s.version, f).is_ge())
                     {
                         continue; // released after the mainline fix
                     }

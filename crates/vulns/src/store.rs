@@ -413,12 +413,15 @@ pub(crate) struct IndexHit {
     pub rule: String,
 }
 
-/// One hit as SQLite's `json_array` writes it.
-type HitRow = (i64, String, i64, i64, String, i64, String);
+/// One hit as SQLite's `json_array` writes it: subject, record, criterion ordinal,
+/// decisive, rule (decisive) or context (otherwise), no version.
+type HitRow = (i64, String, i64, i64, String, i64);
+
+/// Score, severity and summary of a record.
+pub(crate) type Details = (Option<f64>, Option<String>, String);
 
 /// Index rows whose key and version interval admit one of `probes`
-/// (`(subject, key, Version::sort_key)`), sorted by record, subject, decisive first,
-/// then criterion order.
+/// (`(subject, key, Version::sort_key)`), sorted as [`sort_hits`] does.
 ///
 /// SQLite returns the hits as one JSON array: a row per hit through the driver cost
 /// more than the whole query.
@@ -428,10 +431,11 @@ pub(crate) async fn index_hits(
 ) -> DbResult<Vec<IndexHit>> {
     let mut out = Vec::new();
     for chunk in probes.chunks(BATCH * 4) {
+        // A rule is read only for decisive rows and a context only for the others.
         let sql = format!(
             "WITH s (i, key, v) AS (VALUES {}) \
-             SELECT json_group_array(json_array(s.i, m.cve, m.n, m.decisive, m.context, \
-               m.no_version, m.rule)) FROM s \
+             SELECT json_group_array(json_array(s.i, m.cve, m.n, m.decisive, \
+               CASE WHEN m.decisive THEN m.rule ELSE m.context END, m.no_version)) FROM s \
              JOIN cpe_match m ON m.key = s.key \
              WHERE (m.lo IS NULL OR m.lo < s.v OR (m.lo_incl AND m.lo = s.v)) \
              AND (m.hi IS NULL OR m.hi > s.v OR (m.hi_incl AND m.hi = s.v))",
@@ -447,51 +451,65 @@ pub(crate) async fn index_hits(
         let json: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
         let rows: Vec<HitRow> =
             serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        out.extend(
-            rows.into_iter()
-                .map(|(i, cve, n, decisive, context, nv, rule)| IndexHit {
-                    subject: usize::try_from(i).unwrap_or(usize::MAX),
-                    cve,
-                    n,
-                    decisive: decisive != 0,
-                    context,
-                    no_version: nv != 0,
-                    rule,
-                }),
-        );
+        out.extend(rows.into_iter().map(|(i, cve, n, decisive, text, nv)| {
+            let decisive = decisive != 0;
+            let (rule, context) = if decisive {
+                (text, String::new())
+            } else {
+                (String::new(), text)
+            };
+            IndexHit {
+                subject: usize::try_from(i).unwrap_or(usize::MAX),
+                cve,
+                n,
+                decisive,
+                context,
+                no_version: nv != 0,
+                rule,
+            }
+        }));
     }
-    out.sort_by(|a, b| {
+    sort_hits(&mut out);
+    Ok(out)
+}
+
+/// Sorts hits by record, subject, decisive first, then criterion order (a total order:
+/// a criterion has one key, so `(cve, n)` names one index row).
+pub(crate) fn sort_hits(hits: &mut [IndexHit]) {
+    hits.sort_by(|a, b| {
         a.cve
             .cmp(&b.cve)
             .then_with(|| a.subject.cmp(&b.subject))
             .then_with(|| b.decisive.cmp(&a.decisive))
             .then_with(|| a.n.cmp(&b.n))
     });
-    Ok(out)
 }
 
 /// Score, severity and summary per record id, for sorted `ids`.
+///
+/// The ids go in as one JSON array: one fixed statement, prepared once, instead of
+/// thousands of bound values.
 pub(crate) async fn cve_details(
     conn: &mut SqliteConnection,
     ids: &[String],
-) -> DbResult<HashMap<String, (Option<f64>, Option<String>, String)>> {
+) -> DbResult<HashMap<String, Details>> {
     type DetailRow = (String, Option<f64>, Option<String>, String);
     let mut out = HashMap::with_capacity(ids.len());
-    for chunk in ids.chunks(BATCH * 10) {
-        let sql = format!(
-            "SELECT json_group_array(json_array(id, score, severity, summary)) FROM cve \
-             WHERE id IN ({})",
-            vec!["?"; chunk.len()].join(",")
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for k in chunk {
-            q = q.bind(k);
-        }
-        let json: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
-        let rows: Vec<DetailRow> =
-            serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        out.extend(rows.into_iter().map(|(id, a, b, c)| (id, (a, b, c))));
+    if ids.is_empty() {
+        return Ok(out);
     }
+    let list = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let json: String = sqlx::query(
+        "SELECT json_group_array(json_array(id, score, severity, summary)) FROM cve \
+         WHERE id IN (SELECT value FROM json_each(?))",
+    )
+    .bind(list)
+    .fetch_one(&mut *conn)
+    .await?
+    .try_get(0)?;
+    let rows: Vec<DetailRow> =
+        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+    out.extend(rows.into_iter().map(|(id, a, b, c)| (id, (a, b, c))));
     Ok(out)
 }
 
@@ -557,35 +575,73 @@ pub(crate) async fn osv_for(
 }
 
 /// The subset of `ids` listed in KEV.
+///
+/// The catalogue is small (about 1,500 entries) next to a large image's match list:
+/// when it has fewer rows than the distinct ids asked for, reading it whole is cheaper
+/// than a B-tree seek per id.
 pub(crate) async fn kev_of(
     conn: &mut SqliteConnection,
     ids: &[String],
 ) -> DbResult<std::collections::HashSet<String>> {
+    let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
+    want.sort_unstable();
+    want.dedup();
     let mut out = std::collections::HashSet::new();
-    for chunk in ids.chunks(BATCH * 4) {
+    if want.is_empty() {
+        return Ok(out);
+    }
+    let rows = count(conn, "kev").await?;
+    if rows == 0 {
+        return Ok(out);
+    }
+    if rows <= want.len() as u64 {
+        let json: String = sqlx::query("SELECT json_group_array(cve) FROM kev")
+            .fetch_one(&mut *conn)
+            .await?
+            .try_get(0)?;
+        let all: Vec<String> =
+            serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        out.extend(
+            all.into_iter()
+                .filter(|c| want.binary_search(&c.as_str()).is_ok()),
+        );
+        return Ok(out);
+    }
+    for chunk in want.chunks(BATCH * 4) {
         let sql = format!(
             "SELECT cve FROM kev WHERE cve IN ({})",
             vec!["?"; chunk.len()].join(",")
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for k in chunk {
-            q = q.bind(k);
+            q = q.bind(*k);
         }
         out.extend(q.fetch_all(&mut *conn).await?.iter().map(|r| r.get(0)));
     }
     Ok(out)
 }
 
-/// The fixing version of `cve` on kernel stream `stream` (`4.9`), if known.
-pub(crate) async fn kernel_fix(
+/// The fixing version per `(cve, stream)` (`4.9`, `mainline`) of the sorted, distinct
+/// `ids`: one query for every kernel match instead of two per match.
+pub(crate) async fn kernel_fixes(
     conn: &mut SqliteConnection,
-    cve: &str,
-    stream: &str,
-) -> DbResult<Option<String>> {
-    let row = sqlx::query("SELECT fixed FROM kernel_fix WHERE cve = ? AND stream = ?")
-        .bind(cve)
-        .bind(stream)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row.map(|r| r.get(0)))
+    ids: &[&str],
+) -> DbResult<HashMap<(String, String), String>> {
+    let mut out = HashMap::new();
+    for chunk in ids.chunks(BATCH * 4) {
+        let sql = format!(
+            "SELECT json_group_array(json_array(cve, stream, fixed)) FROM kernel_fix \
+             WHERE cve IN ({})",
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(*k);
+        }
+        let json: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
+        let rows: Vec<(String, String, String)> =
+            serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
+        out.extend(rows.into_iter().map(|(c, s, f)| ((c, s), f)));
+    }
+    Ok(out)
 }
