@@ -132,8 +132,27 @@ fn record(r: &mut Rng, n: u64) -> Value {
     }})
 }
 
+/// Page files of a `records`-record dump in `dir`, in import order.
+fn page_paths(dir: &Path, records: u64) -> Vec<PathBuf> {
+    (0..records.div_ceil(2_000))
+        .map(|i| dir.join(format!("nvd-page-{i:06}.json")))
+        .collect()
+}
+
+/// The dump a previous run left, when every page of it is there (the generator is
+/// deterministic, so it is the same dump); set `REGENERATE=1` to write it anew.
+fn reuse(dir: &Path, records: u64) -> Option<Vec<PathBuf>> {
+    if std::env::var_os("REGENERATE").is_some_and(|v| v == "1") {
+        return None;
+    }
+    let files = page_paths(dir, records);
+    let complete = dir.join(format!("complete-{records}"));
+    (complete.is_file() && files.iter().all(|f| f.is_file())).then_some(files)
+}
+
 fn generate(dir: &Path, records: u64) -> Vec<PathBuf> {
     std::fs::create_dir_all(dir).expect("create workdir");
+    let _ = std::fs::remove_file(dir.join(format!("complete-{records}")));
     let mut r = Rng(0x9E37_79B9_7F4A_7C15);
     let mut files = Vec::new();
     let per_page = 2_000u64;
@@ -149,6 +168,7 @@ fn generate(dir: &Path, records: u64) -> Vec<PathBuf> {
         files.push(p);
         start += n;
     }
+    std::fs::write(dir.join(format!("complete-{records}")), b"").expect("mark dump complete");
     files
 }
 
@@ -218,10 +238,13 @@ fn main() {
     }
 
     let t = Instant::now();
-    let files = generate(&work.join("nvd"), records);
+    let (files, how) = match reuse(&work.join("nvd"), records) {
+        Some(files) => (files, "reused from a previous run"),
+        None => (generate(&work.join("nvd"), records), "generated"),
+    };
     let dump_bytes = dir_size(&files);
     println!(
-        "generated {records} records in {} pages, {:.1} MiB of JSON, in {:.1} s",
+        "{how}: {records} records in {} pages, {:.1} MiB of JSON, in {:.1} s",
         files.len(),
         dump_bytes as f64 / 1048576.0,
         t.elapsed().as_secs_f64()
