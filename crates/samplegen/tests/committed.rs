@@ -25,7 +25,9 @@ fn committed_sample_is_reproducible() {
         "data CRC"
     );
     let mut cpio = Vec::new();
-    flate2::read::GzDecoder::new(payload).read_to_end(&mut cpio).unwrap();
+    flate2::read::GzDecoder::new(payload)
+        .read_to_end(&mut cpio)
+        .unwrap();
     assert!(cpio == baseliner_samplegen::cpio(), "{hint}");
     assert!(committed[64 + size..].iter().all(|&b| b == 0xff), "padding");
 }
