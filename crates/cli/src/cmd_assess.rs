@@ -73,34 +73,56 @@ impl Stages {
     }
 }
 
-/// Prepares the output folder. A folder holding a previous assessment is reused (its
-/// `unpacked/` tree is replaced); any other non-empty folder is refused.
+/// Marks a folder as written by `assess`, so a later run may replace its contents.
+const MARKER: &str = ".baseliner-assess";
+/// Everything `assess` writes; removed before a new run so no stale file survives.
+const OUTPUTS: &[&str] = &[
+    "assessment.json",
+    "report.html",
+    "findings.sarif",
+    "sbom.cdx.json",
+    "label.svg",
+    "label.png",
+    "label.json",
+    "unpack.json",
+];
+
+/// Prepares the output folder. A folder holding the marker of a previous run is
+/// reused (its outputs and `unpacked/` tree are replaced); any other non-empty folder
+/// is refused, so user data is never deleted.
 fn prepare_out(out: &Path) -> Result<PathBuf> {
     let unpacked = out.join("unpacked");
     if out.exists() {
-        let previous =
-            out.join("assessment.json").is_file() || out.join(".baseliner-assess").is_file();
+        let previous = out.join(MARKER).is_file();
         let empty = std::fs::read_dir(out)
             .with_context(|| format!("reading {}", out.display()))?
             .next()
             .is_none();
         if !empty && !previous {
             bail!(
-                "output folder {} is not empty and holds no previous assessment; choose a new folder",
+                "output folder {} is not empty and was not written by baseliner assess; choose a new folder",
                 out.display()
             );
         }
-        if unpacked.exists() {
-            std::fs::remove_dir_all(&unpacked)
-                .with_context(|| format!("removing old {}", unpacked.display()))?;
+        if previous {
+            // remove_dir_all removes a symlink itself, never what it points at.
+            if std::fs::symlink_metadata(&unpacked).is_ok() {
+                std::fs::remove_dir_all(&unpacked)
+                    .or_else(|_| std::fs::remove_file(&unpacked))
+                    .with_context(|| format!("removing old {}", unpacked.display()))?;
+            }
+            for f in OUTPUTS {
+                let p = out.join(f);
+                if std::fs::symlink_metadata(&p).is_ok() {
+                    std::fs::remove_file(&p)
+                        .with_context(|| format!("removing old {}", p.display()))?;
+                }
+            }
         }
     }
     std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    std::fs::write(
-        out.join(".baseliner-assess"),
-        b"output folder of baseliner assess\n",
-    )
-    .with_context(|| format!("writing into {}", out.display()))?;
+    std::fs::write(out.join(MARKER), b"output folder of baseliner assess\n")
+        .with_context(|| format!("writing into {}", out.display()))?;
     Ok(unpacked)
 }
 

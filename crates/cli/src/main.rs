@@ -62,7 +62,8 @@ pub struct LimitArgs {
     #[arg(long, default_value_t = baseliner_unpack::Limits::default().max_file_bytes)]
     pub max_file_bytes: u64,
     /// Nesting depth of recursive extraction.
-    #[arg(long, default_value_t = baseliner_unpack::Limits::default().max_depth)]
+    #[arg(long, default_value_t = baseliner_unpack::Limits::default().max_depth,
+          value_parser = clap::value_parser!(u32).range(0..=64))]
     pub max_depth: u32,
     /// Largest output/input expansion ratio of one extraction (applied past 64 MiB of output).
     #[arg(long, default_value_t = baseliner_unpack::Limits::default().max_ratio)]

@@ -101,6 +101,8 @@ struct Partial {
     errors: Vec<ExtractError>,
     regions: Vec<Region>,
     warnings: Vec<String>,
+    /// The folder this level's extractions went into, when one was made.
+    base_used: Option<PathBuf>,
 }
 
 impl Partial {
@@ -121,6 +123,9 @@ struct Run<'a> {
     scanner: format::Scanner,
     progress: Option<Progress<'a>>,
     done: AtomicU64,
+    /// Contents already recursed into (SHA-256): identical files, hard links among
+    /// them, are carved once, so a million links to one file cost one scan.
+    seen: std::sync::Mutex<std::collections::HashSet<String>>,
 }
 
 /// Unpacks `image` into `out` (created; must be empty if it exists).
@@ -168,9 +173,10 @@ pub fn unpack(
         quota: Quota::default(),
         progress,
         done: AtomicU64::new(0),
+        seen: Default::default(),
     };
     let mut result = run.process(data, "", &name, &out, 0, true);
-    mark_unpacked(&mut result);
+    mark_unpacked(&mut result, &out);
     result.files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(Report {
         schema_version: SCHEMA_VERSION,
@@ -310,17 +316,30 @@ impl Run<'_> {
                 cursor = start + probe.len.unwrap_or(1).max(1) as usize;
                 continue;
             }
-            let dir = unique_dir(base, &format!("0x{start:x}.{}", fmt.name()));
-            if let Err(e) = fs::create_dir_all(&dir) {
-                part.errors.push(self.err(
-                    rel,
-                    prov,
-                    start,
-                    fmt.name(),
-                    format!("cannot create {}: {e}", dir.display()),
-                ));
-                break;
+            let made = match &part.base_used {
+                Some(b) => Ok(b.clone()),
+                None => real_dir(base),
             }
+            .and_then(|b| {
+                part.base_used = Some(b.clone());
+                unique_dir(&b, &format!("0x{start:x}.{}", fmt.name()))
+            });
+            let dir = match made {
+                Ok(d) => d,
+                Err(e) => {
+                    part.errors.push(self.err(
+                        rel,
+                        prov,
+                        start,
+                        fmt.name(),
+                        format!(
+                            "cannot create an extraction folder under {}: {e}",
+                            base.display()
+                        ),
+                    ));
+                    break;
+                }
+            };
             if let Some(p) = self.progress {
                 p(&format!(
                     "{} {} at 0x{start:x}",
@@ -399,6 +418,14 @@ impl Run<'_> {
         let children: Vec<Partial> = extracted_files
             .par_iter()
             .filter(|r| !skip_recursion(r))
+            .filter(|r| match &r.sha256 {
+                Some(h) => self
+                    .seen
+                    .lock()
+                    .map(|mut s| s.insert(h.clone()))
+                    .unwrap_or(true),
+                None => true,
+            })
             .map(|r| {
                 let disk = self.out.join(&r.path);
                 let child_rel = r.path.to_string_lossy().into_owned();
@@ -422,8 +449,8 @@ impl Run<'_> {
                     false,
                 );
                 // An extraction folder whose candidates all failed is left empty: noise.
-                if child_base.exists() {
-                    let _ = fs::remove_dir(&child_base);
+                if let Some(b) = &p.base_used {
+                    let _ = fs::remove_dir(b);
                 }
                 p.regions.retain(|_| !p.formats.is_empty());
                 p
@@ -453,21 +480,47 @@ impl Run<'_> {
     }
 }
 
-/// Flags the files whose whole content a format at offset 0 extracted.
-fn mark_unpacked(p: &mut Partial) {
-    let containers: std::collections::HashSet<&str> = p
+/// Flags the files whose whole content a format at offset 0 extracted without error
+/// (a trailing stretch of 0x00/0xff padding may remain). Anything less keeps the file
+/// in the inspected tree, so bytes after a small valid prefix cannot hide.
+fn mark_unpacked(p: &mut Partial, out: &Path) {
+    let failed: std::collections::HashSet<&str> = p
+        .errors
+        .iter()
+        .filter(|e| e.offset == 0)
+        .map(|e| e.file.as_str())
+        .collect();
+    let covered: std::collections::HashMap<String, u64> = p
         .formats
         .iter()
         .filter(|h| h.offset == 0 && h.extracted_to.is_some() && !h.file.is_empty())
-        .map(|h| h.file.as_str())
+        .filter(|h| !failed.contains(h.file.as_str()))
+        .map(|h| (h.file.clone(), h.length.unwrap_or(0)))
         .collect();
-    let containers: std::collections::HashSet<String> =
-        containers.into_iter().map(String::from).collect();
     for f in &mut p.files {
-        if f.kind == EntryKind::File && containers.contains(f.path.to_string_lossy().as_ref()) {
-            f.unpacked = true;
+        if f.kind != EntryKind::File {
+            continue;
         }
+        let Some(&len) = covered.get(f.path.to_string_lossy().as_ref()) else {
+            continue;
+        };
+        f.unpacked =
+            len >= f.size || (f.size - len <= 1 << 20 && tail_is_padding(&out.join(&f.path), len));
     }
+}
+
+/// Whether everything from `from` to the end of the file is one padding byte value.
+fn tail_is_padding(path: &Path, from: u64) -> bool {
+    use std::io::{Read, Seek, SeekFrom};
+    let Ok(mut f) = sink::open_regular(path) else {
+        return false;
+    };
+    let mut tail = Vec::new();
+    if f.seek(SeekFrom::Start(from)).is_err() || f.take(1 << 20).read_to_end(&mut tail).is_err() {
+        return false;
+    }
+    tail.first()
+        .is_some_and(|&b| (b == 0 || b == 0xff) && tail.iter().all(|&x| x == b))
 }
 
 /// Tiny files hold no container worth carving.
@@ -494,12 +547,42 @@ fn is_program(data: &[u8]) -> bool {
     SKIP.iter().any(|m| data.starts_with(m))
 }
 
-fn unique_dir(base: &Path, name: &str) -> PathBuf {
-    let mut p = base.join(name);
-    let mut n = 1;
-    while p.exists() {
-        p = base.join(format!("{name}-{n}"));
-        n += 1;
+/// Makes `base` a real directory (never one reached through a symlink an archive
+/// planted); if something else already has that name, uses `base-N` instead.
+fn real_dir(base: &Path) -> io::Result<PathBuf> {
+    for n in 0..1000 {
+        let p = if n == 0 {
+            base.to_path_buf()
+        } else {
+            PathBuf::from(format!("{}-{n}", base.display()))
+        };
+        match fs::symlink_metadata(&p) {
+            Ok(m) if m.file_type().is_dir() => return Ok(p),
+            Ok(_) => continue,
+            Err(_) => match fs::create_dir(&p) {
+                Ok(()) => return Ok(p),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            },
+        }
     }
-    p
+    Err(io::Error::other("no free folder name"))
+}
+
+/// Creates a new folder `name` (or `name-N`) under `base`, atomically, so that two
+/// extractions running in parallel never share one.
+fn unique_dir(base: &Path, name: &str) -> io::Result<PathBuf> {
+    for n in 0..100_000 {
+        let p = if n == 0 {
+            base.join(name)
+        } else {
+            base.join(format!("{name}-{n}"))
+        };
+        match fs::create_dir(&p) {
+            Ok(()) => return Ok(p),
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(io::Error::other("no free folder name"))
 }

@@ -43,6 +43,8 @@ pub struct Sink<'a> {
 
 /// Turns an archive path into a safe relative path: no root, no `..` above the
 /// extraction root, no empty or `.` parts. Returns `None` for the root itself.
+/// Names holding NUL, or a component longer than file systems allow, are refused
+/// (`None`) so that one such entry is a per-entry error, not the end of an archive.
 pub fn sanitize(path: &str) -> Option<PathBuf> {
     let mut parts: Vec<&str> = Vec::new();
     for part in path.split(['/', '\\']) {
@@ -51,6 +53,7 @@ pub fn sanitize(path: &str) -> Option<PathBuf> {
             ".." => {
                 parts.pop();
             }
+            p if p.contains('\0') || p.len() > 255 => return None,
             p => parts.push(p),
         }
     }
@@ -192,7 +195,7 @@ impl<'a> Sink<'a> {
 
     /// Creates the parent directories of `rel`, refusing to pass through anything
     /// that is not a real directory (a symlink planted by an earlier entry).
-    fn prepare_parent(&mut self, rel: &Path) -> Result<PathBuf, Error> {
+    fn prepare_parent(&mut self, rel: &Path, for_dir: bool) -> Result<PathBuf, Error> {
         let mut cur = self.root.clone();
         if let Some(parent) = rel.parent()
             && !self.known_dirs.contains(parent)
@@ -209,6 +212,9 @@ impl<'a> Sink<'a> {
                         )));
                     }
                     Err(_) => {
+                        // Parent folders count against the entry quota too, or deep
+                        // paths would create folders without limit.
+                        self.count_file()?;
                         fs::create_dir(&cur).map_err(|e| Error::io(&cur, e))?;
                     }
                 }
@@ -216,10 +222,18 @@ impl<'a> Sink<'a> {
             self.known_dirs.insert(parent.to_path_buf());
         }
         let full = self.root.join(rel);
-        // Replace whatever an earlier entry left at this path, without following it.
-        if let Ok(m) = fs::symlink_metadata(&full)
-            && !m.file_type().is_dir()
-        {
+        // Replace whatever an earlier entry left at this path, without following it;
+        // a directory is never replaced (its contents may already be extracted).
+        if let Ok(m) = fs::symlink_metadata(&full) {
+            if m.file_type().is_dir() {
+                if for_dir {
+                    return Ok(full);
+                }
+                return Err(Error::Unsafe(format!(
+                    "{} is already a directory; entry skipped",
+                    rel.display()
+                )));
+            }
             fs::remove_file(&full).map_err(|e| Error::io(&full, e))?;
         }
         Ok(full)
@@ -267,7 +281,7 @@ impl<'a> Sink<'a> {
         let Some(rel) = self.safe_rel(path) else {
             return Ok(());
         };
-        let full = self.prepare_parent(&rel)?;
+        let full = self.prepare_parent(&rel, true)?;
         match fs::symlink_metadata(&full) {
             Ok(m) if m.file_type().is_dir() => {}
             _ => {
@@ -286,7 +300,7 @@ impl<'a> Sink<'a> {
             return Err(Error::Unsafe(format!("file entry {path:?} has no name")));
         };
         self.count_file()?;
-        let full = self.prepare_parent(&rel)?;
+        let full = self.prepare_parent(&rel, false)?;
         let mut out = OpenOptions::new()
             .write(true)
             .create_new(true)
@@ -321,8 +335,10 @@ impl<'a> Sink<'a> {
             }
             size += n as u64;
         });
+        // Set on the open handle (no path to swap), without setuid/setgid or group
+        // and world write: the firmware's modes are recorded, not granted on this host.
+        set_file_mode(&out, mode);
         drop(out);
-        set_mode(&full, (mode & 0o7777) | 0o600);
         // Keep what was written, even when the stream ended badly: a truncated
         // kernel or file system is still worth inspecting.
         self.record(
@@ -348,7 +364,7 @@ impl<'a> Sink<'a> {
             return Err(Error::Unsafe(format!("symlink entry {path:?} has no name")));
         };
         self.count_file()?;
-        let full = self.prepare_parent(&rel)?;
+        let full = self.prepare_parent(&rel, false)?;
         let contained = contain_link_target(&rel, target);
         #[cfg(unix)]
         std::os::unix::fs::symlink(&contained, &full).map_err(|e| Error::io(&full, e))?;
@@ -368,20 +384,23 @@ impl<'a> Sink<'a> {
                 "hard link {path:?} -> {target:?} has no name"
             )));
         };
-        let Some(src) = self
-            .records
-            .iter()
-            .find(|r| r.path == trel && r.kind == EntryKind::File)
-            .cloned()
-        else {
+        // The latest entry at that path decides what it is now: a file replaced by a
+        // symlink must not be linked (hard_link would link the symlink itself, whose
+        // contained target means something else from another folder).
+        let src = self.records.iter().rev().find(|r| r.path == trel).cloned();
+        let src_full = self.root.join(&trel);
+        let is_file = fs::symlink_metadata(&src_full).is_ok_and(|m| m.file_type().is_file());
+        let Some(src) = src.filter(|r| r.kind == EntryKind::File && is_file) else {
             return Err(Error::Unsafe(format!(
-                "hard link {path:?} names {target:?}, which is not a file extracted before it"
+                "hard link {path:?} names {target:?}, which is not a regular file extracted before it"
             )));
         };
         self.count_file()?;
-        let full = self.prepare_parent(&rel)?;
-        let src_full = self.root.join(&trel);
+        let full = self.prepare_parent(&rel, false)?;
         if fs::hard_link(&src_full, &full).is_err() {
+            // No hard links here (EMLINK, or a file system without them): a copy
+            // costs bytes, so it is charged like any other write.
+            self.reserve(src.size)?;
             fs::copy(&src_full, &full).map_err(|e| Error::io(&full, e))?;
         }
         self.record(
@@ -420,14 +439,26 @@ impl<'a> Sink<'a> {
     }
 }
 
+/// Host permissions for an extracted directory: the image's bits without setuid,
+/// setgid, sticky or group/world write, and always readable and enterable by us.
 fn set_mode(path: &Path, mode: u32) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = fs::set_permissions(path, fs::Permissions::from_mode(mode & 0o7777));
+        let _ = fs::set_permissions(path, fs::Permissions::from_mode((mode & 0o755) | 0o700));
     }
     #[cfg(not(unix))]
     let _ = (path, mode);
+}
+
+fn set_file_mode(f: &File, mode: u32) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = f.set_permissions(fs::Permissions::from_mode((mode & 0o755) | 0o600));
+    }
+    #[cfg(not(unix))]
+    let _ = (f, mode);
 }
 
 /// Opens a file only if it is a regular file (never through a symlink).

@@ -23,9 +23,13 @@ fn corpus() -> Option<PathBuf> {
 /// One raw ustar header block (the `tar` crate refuses to write hostile names, so
 /// the tests build headers by hand).
 fn tar_header(name: &str, kind: u8, link: &str, size: usize) -> [u8; 512] {
+    tar_header_mode(name, kind, link, size, 0o644)
+}
+
+fn tar_header_mode(name: &str, kind: u8, link: &str, size: usize, mode: u32) -> [u8; 512] {
     let mut h = [0u8; 512];
     h[..name.len()].copy_from_slice(name.as_bytes());
-    h[100..107].copy_from_slice(b"0000644");
+    h[100..107].copy_from_slice(format!("{mode:07o}").as_bytes());
     h[108..115].copy_from_slice(b"0000000");
     h[116..123].copy_from_slice(b"0000000");
     h[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
@@ -369,4 +373,174 @@ fn unknown_data_is_reported_as_classified_regions() {
     );
     let total: u64 = r.unknown_regions.iter().map(|g| g.length).sum();
     assert_eq!(total, img.len() as u64);
+}
+
+/// A hard link to a path that a later entry turned into a symlink must not link the
+/// symlink (its contained target would mean something else from another folder), and
+/// a planted `NAME.extract` symlink must not become the recursion folder.
+#[test]
+fn hard_link_to_a_replaced_symlink_and_planted_extract_folder() {
+    let parent = tempfile::tempdir().unwrap();
+    let victim = parent.path().join("victim");
+    fs::create_dir(&victim).unwrap();
+    let victim_s = victim.display().to_string();
+    let inner = tar(&[("planted.txt", b'0', "", b"nested")]);
+    let deep = "a/b/c/d/e/f/g/h/x";
+    let img = tar(&[
+        (deep, b'0', "", b"first a file"),
+        (deep, b'2', &victim_s, b""),
+        ("z.extract", b'1', deep, b""),
+        ("y.extract", b'2', "a/b", b""),
+        ("y", b'0', "", &inner),
+        ("z", b'0', "", &inner),
+    ]);
+    let imgp = parent.path().join("img.tar");
+    fs::write(&imgp, img).unwrap();
+    let out = parent.path().join("out");
+    let r = unpack(&imgp, &out, &Limits::default(), None).unwrap();
+    assert_contained(&out);
+    assert_eq!(
+        fs::read_dir(&victim).unwrap().count(),
+        0,
+        "nothing written into the victim"
+    );
+    assert!(
+        r.warnings.iter().any(|w| w.contains("z.extract")),
+        "{:?}",
+        r.warnings
+    );
+    // The nested tars were still extracted, into folders of their own (identical
+    // contents are carved once).
+    let planted: Vec<_> = r
+        .files
+        .iter()
+        .filter(|f| f.fs_path == "/planted.txt")
+        .collect();
+    assert_eq!(planted.len(), 1, "{planted:?}");
+    assert!(
+        !planted[0].path.starts_with("0x0.tar/a"),
+        "not through the planted symlink: {:?}",
+        planted[0].path
+    );
+    assert!(
+        fs::symlink_metadata(out.join("0x0.tar/y.extract"))
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+}
+
+#[test]
+fn parent_folders_count_against_the_entry_quota() {
+    let dir = tempfile::tempdir().unwrap();
+    let deep: String = (0..60).map(|i| format!("d{i}/")).collect::<String>();
+    let names: Vec<String> = (0..3).map(|i| format!("{i}/{deep}f")).collect();
+    let entries: Vec<(&str, u8, &str, &[u8])> = names
+        .iter()
+        .map(|n| (n.as_str(), b'0', "", &b"x"[..]))
+        .collect();
+    // GNU long names are not needed: keep each name under 100 bytes by nesting less.
+    let short: Vec<(&str, u8, &str, &[u8])> = entries
+        .iter()
+        .map(|(n, k, l, d)| (&n[..n.len().min(99)], *k, *l, *d))
+        .collect();
+    let p = dir.path().join("deep.tar");
+    fs::write(&p, tar(&short)).unwrap();
+    let limits = Limits {
+        max_files: 40,
+        ..Default::default()
+    };
+    let r = unpack(&p, &dir.path().join("out"), &limits, None).unwrap();
+    assert!(
+        r.errors.iter().any(|e| e.reason.contains("--max-files")),
+        "{:?}",
+        r.errors
+    );
+}
+
+#[test]
+fn an_entry_over_an_existing_folder_is_skipped_and_the_rest_extracted() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("clash.tar");
+    fs::write(
+        &p,
+        tar(&[
+            ("x/", b'5', "", b""),
+            ("x/in", b'0', "", b"inside"),
+            ("x", b'0', "", b"clash"),
+            ("x", b'2', "y", b""),
+            ("after", b'0', "", b"ok"),
+        ]),
+    )
+    .unwrap();
+    let r = unpack(&p, &dir.path().join("out"), &Limits::default(), None).unwrap();
+    assert!(
+        r.files.iter().any(|f| f.fs_path == "/after"),
+        "{:?}",
+        r.errors
+    );
+    assert!(r.files.iter().any(|f| f.fs_path == "/x/in"));
+    assert!(
+        r.warnings.iter().any(|w| w.contains("already a directory")),
+        "{:?}",
+        r.warnings
+    );
+}
+
+#[test]
+fn setuid_is_recorded_not_granted() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut img = tar_header_mode("su", b'0', "", 4, 0o4777).to_vec();
+    img.extend_from_slice(b"abcd");
+    img.resize(1024, 0);
+    img.extend_from_slice(&[0u8; 1024]);
+    let p = dir.path().join("suid.tar");
+    fs::write(&p, img).unwrap();
+    let out = dir.path().join("out");
+    let r = unpack(&p, &out, &Limits::default(), None).unwrap();
+    let rec = r.files.iter().find(|f| f.fs_path == "/su").unwrap();
+    assert_eq!(rec.mode & 0o7777, 0o4777);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let m = fs::metadata(out.join(&rec.path))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777;
+        assert_eq!(
+            m & 0o6022,
+            0,
+            "no setuid/setgid or group/world write on disk: {m:o}"
+        );
+    }
+}
+
+/// A file that starts with a tiny valid container and goes on with other bytes is not
+/// flagged `unpacked`, so its tail is still inspected.
+#[test]
+fn a_container_prefix_does_not_hide_the_rest_of_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rcs = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(b"x".repeat(64).as_slice()).unwrap();
+        e.finish().unwrap()
+    };
+    rcs.extend_from_slice(b"\n/usr/sbin/telnetd -l /bin/sh &\n");
+    let whole = {
+        let mut e = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(b"y".repeat(64).as_slice()).unwrap();
+        e.finish().unwrap()
+    };
+    let p = dir.path().join("fs.tar");
+    fs::write(
+        &p,
+        tar(&[("etc/rcS", b'0', "", &rcs), ("data.gz", b'0', "", &whole)]),
+    )
+    .unwrap();
+    let r = unpack(&p, &dir.path().join("out"), &Limits::default(), None).unwrap();
+    let f = r.files.iter().find(|f| f.fs_path == "/etc/rcS").unwrap();
+    assert!(!f.unpacked, "prefix-only container must stay inspected");
+    let g = r.files.iter().find(|f| f.fs_path == "/data.gz").unwrap();
+    assert!(g.unpacked, "a whole-file container is flagged");
 }
