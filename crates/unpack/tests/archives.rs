@@ -5,44 +5,14 @@
 //! Expected listings and SHA-256 values of corpus archives were computed
 //! independently with Python (`struct` for the binary cpio, `py7zr` for the 7z).
 
+mod common;
+use common::{corpus, fixture_bytes as fixture, sha};
+
 use std::collections::HashMap;
 use std::fs;
 use std::io::{Cursor, Write};
-use std::path::PathBuf;
 
 use baseliner_unpack::{EntryKind, FileRecord, Limits, Report, extract_one, unpack};
-use sha2::{Digest, Sha256};
-
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipping: corpus folder {} is absent (real firmware is not redistributable)",
-            p.display()
-        );
-        None
-    }
-}
-
-fn fixture(rel: &str) -> Option<Vec<u8>> {
-    let p = corpus()?.join(rel);
-    match fs::read(&p) {
-        Ok(d) => Some(d),
-        Err(_) => {
-            eprintln!("skipping: corpus file {} is absent", p.display());
-            None
-        }
-    }
-}
-
-fn sha(d: &[u8]) -> String {
-    hex::encode(Sha256::digest(d))
-}
 
 fn one(format: &str, data: &[u8]) -> (u64, Vec<FileRecord>, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();

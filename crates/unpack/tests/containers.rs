@@ -5,28 +5,15 @@
 //! Expected sizes and SHA-256 values were computed independently with Python
 //! (`zlib.crc32`, `hashlib`, `struct`) from the offsets each header states.
 
+mod common;
+use common::corpus;
+
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use baseliner_unpack::formats::tplink::{Md5Check, parse_header};
 use baseliner_unpack::{FileRecord, FormatHit, Limits, Report, unpack};
 use sha2::{Digest, Sha256};
-
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipping: corpus folder {} is absent (real firmware is not redistributable)",
-            p.display()
-        );
-        None
-    }
-}
 
 fn fixture(rel: &str) -> Option<PathBuf> {
     let p = corpus()?.join(rel);

@@ -1,24 +1,14 @@
 //! Hostile input against the core: nothing may escape the output folder, quotas stop
 //! bombs with a clear message, and the rest of the image is still analysed.
 
+mod common;
+use common::corpus;
+
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use baseliner_unpack::{Limits, unpack};
-
-fn corpus() -> Option<PathBuf> {
-    let p = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    if p.is_dir() {
-        Some(p.to_path_buf())
-    } else {
-        eprintln!("skipping: corpus folder {} is absent", p.display());
-        None
-    }
-}
 
 /// One raw ustar header block (the `tar` crate refuses to write hostile names, so
 /// the tests build headers by hand).

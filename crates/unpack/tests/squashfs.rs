@@ -6,26 +6,13 @@
 //! computed once from trees extracted by Debian's `unsquashfs` 4.5.1 (as root, so
 //! modes and device nodes were kept) with a short Python walk of the tree.
 
-use std::path::{Path, PathBuf};
+mod common;
+use common::corpus;
+
+use std::path::Path;
 
 use baseliner_unpack::{EntryKind, FileRecord, Limits, Report, unpack};
 use sha2::{Digest, Sha256};
-
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipping: the shared corpus is not at {} (tests on real images need it)",
-            p.display()
-        );
-        None
-    }
-}
 
 fn run(image: &Path) -> (Report, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();

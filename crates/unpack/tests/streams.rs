@@ -6,43 +6,14 @@
 //! `lzma`/`bz2`/`zlib` modules and the `lz4` command-line tool (the LZMA, XZ, LZ4 and
 //! LZO bzImage fixtures hold the same kernel, so they share one hash).
 
+mod common;
+use common::{corpus, fixture_bytes as fixture, sha};
+
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use baseliner_unpack::{EntryKind, FileRecord, Limits, Report, extract_one, unpack};
-use sha2::{Digest, Sha256};
-
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipping: corpus folder {} is absent (real firmware is not redistributable)",
-            p.display()
-        );
-        None
-    }
-}
-
-fn fixture(rel: &str) -> Option<Vec<u8>> {
-    let p = corpus()?.join(rel);
-    match fs::read(&p) {
-        Ok(d) => Some(d),
-        Err(_) => {
-            eprintln!("skipping: corpus file {} is absent", p.display());
-            None
-        }
-    }
-}
-
-fn sha(d: &[u8]) -> String {
-    hex::encode(Sha256::digest(d))
-}
 
 /// Runs one format on `data` (at offset 0); returns (consumed, records, tempdir).
 fn one(format: &str, data: &[u8]) -> (u64, Vec<FileRecord>, tempfile::TempDir) {
