@@ -93,21 +93,7 @@ pub fn product_info(d: &Declaration) -> ProductInfo {
     }
 }
 
-/// Current UTC time as RFC 3339 with second precision.
-pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let day = Date::from_days((secs / 86_400) as i64);
-    let rem = secs % 86_400;
-    format!(
-        "{day}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
-}
+pub use baseliner_model::now_rfc3339;
 
 /// What makes `assess` exit non-zero in CI (`--fail-on`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
