@@ -74,7 +74,8 @@ fn cpe_match(r: &mut Rng, key: &str, vulnerable: bool) -> Value {
 
 fn record(r: &mut Rng, n: u64) -> Value {
     let year = 1999 + n % 27;
-    let id = format!("CVE-{year}-{:05}", n);
+    // Canonical ids, as NVD has them: at least four digits, no leading zero beyond.
+    let id = format!("CVE-{year}-{:04}", n + 1);
     let nconf = 1 + r.below(3);
     let mut configs = Vec::new();
     for c in 0..nconf {

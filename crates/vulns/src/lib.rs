@@ -8,9 +8,9 @@
 pub mod alias;
 pub mod cpe;
 mod error;
+mod fastread;
 pub mod feed;
 pub mod import;
-mod join;
 mod matcher;
 pub mod record;
 pub mod sbom;
@@ -67,11 +67,9 @@ pub struct Status {
 pub struct Kb {
     path: PathBuf,
     rt: tokio::runtime::Runtime,
-    opts: SqliteConnectOptions,
     conn: Mutex<SqliteConnection>,
-    /// A second connection, opened on first match: matching splits its queries over
-    /// both (WAL lets it read alongside the main one), so SQLite works on two cores.
-    reader: Mutex<Option<SqliteConnection>>,
+    /// Read connections for matching's bulk reads, opened on first match.
+    readers: Mutex<Option<fastread::Readers>>,
 }
 
 /// The default knowledge-base file: `$XDG_DATA_HOME/baseliner/kb.sqlite`, else
@@ -127,9 +125,8 @@ impl Kb {
         Ok(Kb {
             path: path.to_path_buf(),
             rt,
-            opts,
             conn: Mutex::new(conn),
-            reader: Mutex::new(None),
+            readers: Mutex::new(None),
         })
     }
 
@@ -153,30 +150,20 @@ impl Kb {
         self.rt.block_on(f(conn)).map_err(|e| self.db_err(e))
     }
 
-    /// Runs `f` on the main connection and the reader (opened here when missing).
-    fn with_conns<T>(
+    /// Runs `f` on the read connections (opened here when missing).
+    fn with_readers<T>(
         &self,
-        f: impl AsyncFnOnce(&mut SqliteConnection, &mut SqliteConnection) -> store::DbResult<T>,
+        f: impl FnOnce(&mut fastread::Readers) -> rusqlite::Result<T>,
     ) -> Result<T> {
         let mut guard = self
-            .conn
+            .readers
             .lock()
             .map_err(|_| self.db_err("connection lock poisoned"))?;
-        let mut reader = self
-            .reader
-            .lock()
-            .map_err(|_| self.db_err("connection lock poisoned"))?;
-        let conn: &mut SqliteConnection = &mut guard;
-        let reader: &mut Option<SqliteConnection> = &mut reader;
-        self.rt
-            .block_on(async {
-                let second = match reader {
-                    Some(c) => c,
-                    None => reader.insert(self.opts.connect().await?),
-                };
-                f(conn, second).await
-            })
-            .map_err(|e| self.db_err(e))
+        let readers = match &mut *guard {
+            Some(r) => r,
+            None => guard.insert(fastread::Readers::open(&self.path).map_err(|e| self.db_err(e))?),
+        };
+        f(readers).map_err(|e| self.db_err(e))
     }
 
     /// Imports one downloaded feed file. Malformed records are listed and skipped;
@@ -284,107 +271,82 @@ impl Kb {
         let mut probes = index.probes();
         // By key: SQLite seeks in order, and each key's probes go to one connection.
         probes.sort_by(|a, b| a.1.cmp(&b.1));
-        let subjects_ref = &subjects;
-        let index_ref = &index;
-        let mut out = self.with_conns(async move |conn, reader| {
-            // SQLite finds the vulnerable criteria that admit each version. A hit in a
-            // plain-OR record is a match by itself; records with AND/negated nodes are
-            // loaded and evaluated whole, so a platform-bound CVE needs its platform.
-            // Half the probes on each connection: two cores for the index scan. The
-            // split falls between keys, so a record's details are rarely read twice.
-            let mut cut = probes.len() / 2;
-            while cut > 0
-                && probes
-                    .get(cut)
-                    .zip(probes.get(cut - 1))
-                    .is_some_and(|(a, b)| a.1 == b.1)
-            {
-                cut -= 1;
-            }
-            let (first, second) = probes.split_at(cut);
-            let (a, b) = join::join2(
-                store::index_hits(conn, first),
-                store::index_hits(reader, second),
-            )
-            .await;
-            let mut index_hits = a?;
-            index_hits.extend(b?);
-            store::sort_hits(&mut index_hits);
-            let mut hits: Vec<(String, matcher::Hit)> = Vec::new();
-            let mut details: HashMap<String, store::Details> = HashMap::new();
-            let mut complex: Vec<String> = Vec::new();
-            for h in index_hits {
-                if !h.decisive {
-                    // An AND configuration whose nodes name products the image does not
-                    // have cannot apply; the rest are evaluated whole.
-                    let possible = h.context.is_empty()
-                        || h.context
-                            .split(';')
-                            .all(|node| node.split(',').any(|k| index_ref.has_key(k)));
-                    if possible {
-                        complex.push(h.cve);
-                    }
-                    continue;
+        // SQLite finds the vulnerable criteria that admit each version. A hit in a
+        // plain-OR record is a match by itself; records with AND/negated nodes are
+        // loaded and evaluated whole, so a platform-bound CVE needs its platform.
+        let index_hits = self.with_readers(|r| r.index_hits(&probes))?;
+        // Records by `record::cve_key` until the matches are built.
+        let mut hits: Vec<(i64, matcher::Hit)> = Vec::new();
+        let mut complex: Vec<i64> = Vec::new();
+        for h in index_hits {
+            if !h.decisive {
+                // An AND configuration whose nodes name products the image does not
+                // have cannot apply; the rest are evaluated whole.
+                let possible = h.context.is_empty()
+                    || h.context
+                        .split(';')
+                        .all(|node| node.split(',').any(|k| index.has_key(k)));
+                if possible {
+                    complex.push(h.cve);
                 }
-                if hits
-                    .iter()
-                    .rev()
-                    .take_while(|(id, _)| *id == h.cve)
-                    .any(|(_, x)| x.subject == h.subject)
-                {
-                    continue; // first criterion per record and subject wins
-                }
-                let Some(s) = index_ref.subject(h.subject) else {
-                    continue;
-                };
-                hits.push((
-                    h.cve,
-                    matcher::Hit {
-                        subject: h.subject,
-                        rule: format!("cpe {} {}", s.key, h.rule),
-                        unversioned: h.no_version,
-                    },
-                ));
+                continue;
             }
-            complex.sort();
-            complex.dedup();
-            for rec in store::get_cves(conn, &complex).await? {
-                for hit in index_ref.match_record(&rec) {
-                    hits.push((rec.id.clone(), hit));
-                }
-                details.entry(rec.id.clone()).or_insert((
-                    rec.cvss_score,
-                    rec.cvss_severity,
-                    rec.summary,
-                ));
-            }
-            let mut missing: Vec<String> = hits
+            if hits
                 .iter()
-                .map(|(id, _)| id)
-                .filter(|id| !details.contains_key(*id))
-                .cloned()
-                .collect();
-            missing.sort();
-            missing.dedup();
-            let (first, second) = missing.split_at(missing.len() / 2);
-            let (a, b) = join::join2(
-                store::cve_details(conn, first),
-                store::cve_details(reader, second),
-            )
-            .await;
-            details.extend(a?);
-            details.extend(b?);
-            let mut kernel_ids: Vec<&str> = hits
+                .rev()
+                .take_while(|(id, _)| *id == h.cve)
+                .any(|(_, x)| x.subject == h.subject)
+            {
+                continue; // first criterion per record and subject wins
+            }
+            let Some(s) = index.subject(h.subject) else {
+                continue;
+            };
+            hits.push((
+                h.cve,
+                matcher::Hit {
+                    subject: h.subject,
+                    rule: format!("cpe {} {}", s.key, h.rule),
+                    unversioned: h.no_version,
+                },
+            ));
+        }
+        complex.sort();
+        complex.dedup();
+        let mut details: HashMap<i64, store::Details> = HashMap::new();
+        if !complex.is_empty() {
+            for rec in self.with_conn(async |conn| store::get_cves(conn, &complex).await)? {
+                let k = rec.key();
+                for hit in index.match_record(&rec) {
+                    hits.push((k, hit));
+                }
+                details
+                    .entry(k)
+                    .or_insert((rec.cvss_score, rec.cvss_severity, rec.summary));
+            }
+        }
+        let mut missing: Vec<i64> = hits
+            .iter()
+            .map(|(k, _)| *k)
+            .filter(|k| !details.contains_key(k))
+            .collect();
+        missing.sort();
+        missing.dedup();
+        details.extend(self.with_readers(|r| r.details(&missing))?);
+        let subjects_ref = &subjects;
+        let mut out = self.with_conn(async move |conn| {
+            let mut kernel_ids: Vec<String> = hits
                 .iter()
                 .filter(|(_, h)| {
                     subjects_ref
                         .get(h.subject)
                         .is_some_and(|s| s.key == "linux:linux_kernel")
                 })
-                .map(|(id, _)| id.as_str())
+                .map(|(k, _)| record::cve_id(*k))
                 .collect();
             kernel_ids.sort_unstable();
             kernel_ids.dedup();
+            let kernel_ids: Vec<&str> = kernel_ids.iter().map(String::as_str).collect();
             let fixes = if kernel_ids.is_empty() {
                 HashMap::new()
             } else {
@@ -392,10 +354,11 @@ impl Kb {
             };
             let fix_of = |id: &str, stream: &str| fixes.get(&(id.to_string(), stream.to_string()));
             let mut out: Vec<VulnMatch> = Vec::with_capacity(hits.len());
-            for (id, hit) in hits {
+            for (k, hit) in hits {
                 let Some(s) = subjects_ref.get(hit.subject) else {
                     continue;
                 };
+                let id = record::cve_id(k);
                 let mut rule = hit.rule;
                 if s.key == "linux:linux_kernel" {
                     let stream = kernel_stream(&s.version);
@@ -418,7 +381,7 @@ impl Kb {
                 } else {
                     "affected"
                 };
-                let (score, severity, summary) = details.get(&id).cloned().unwrap_or_default();
+                let (score, severity, summary) = details.get(&k).cloned().unwrap_or_default();
                 out.push(VulnMatch {
                     id,
                     component: s.display_name.clone(),
@@ -588,7 +551,7 @@ mod tests {
         let index = matcher::Index::new(&subjects);
         let all = kb
             .with_conn(async |c| {
-                let ids: Vec<String> = sqlx::query("SELECT id FROM cve")
+                let ids: Vec<i64> = sqlx::query("SELECT k FROM cve")
                     .fetch_all(&mut *c)
                     .await?
                     .iter()

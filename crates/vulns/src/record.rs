@@ -63,6 +63,12 @@ pub struct CveRecord {
 }
 
 impl CveRecord {
+    /// The store's integer key ([`cve_key`]); the NVD importer refuses records whose
+    /// id has none, so -1 never reaches the store.
+    pub fn key(&self) -> i64 {
+        cve_key(&self.id).unwrap_or(-1)
+    }
+
     /// The `vendor:product` keys of its vulnerable criteria, which the store indexes.
     pub fn vulnerable_keys(&self) -> Vec<String> {
         let mut keys: Vec<String> = self
@@ -78,6 +84,34 @@ impl CveRecord {
         keys.dedup();
         keys
     }
+}
+
+/// The integer key of a canonical CVE id (`CVE-2018-20679`): year and number packed
+/// into one `i64`, so the knowledge base seeks integer keys instead of text ones.
+/// `None` for anything else, including non-canonical spellings (`CVE-2018-020679`),
+/// so [`cve_id`] gives back exactly the id that went in.
+pub fn cve_key(id: &str) -> Option<i64> {
+    let rest = id.strip_prefix("CVE-")?;
+    let (year, num) = rest.split_once('-')?;
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    if year.len() != 4 || !digits(year) || !digits(num) || num.len() < 4 || num.len() > 10 {
+        return None;
+    }
+    if num.len() > 4 && num.starts_with('0') {
+        return None;
+    }
+    let y: i64 = year.parse().ok()?;
+    let n: i64 = num.parse().ok()?;
+    Some(y * 10_000_000_000 + n)
+}
+
+/// The id of a [`cve_key`].
+pub fn cve_id(key: i64) -> String {
+    format!(
+        "CVE-{:04}-{:04}",
+        key / 10_000_000_000,
+        key % 10_000_000_000
+    )
 }
 
 /// A vulnerable criterion as the store indexes it: the version interval as
@@ -254,4 +288,38 @@ pub struct KernelFix {
     pub cve: String,
     pub stream: String,
     pub fixed: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cve_keys_round_trip_and_refuse_other_spellings() {
+        for id in [
+            "CVE-1999-0001",
+            "CVE-2014-0160",
+            "CVE-2018-20679",
+            "CVE-2024-1000001",
+            "CVE-2021-9999999999",
+        ] {
+            let k = cve_key(id).unwrap_or_else(|| panic!("{id}"));
+            assert_eq!(cve_id(k), id);
+        }
+        // Order of keys is year, then number (as NVD sorts).
+        assert!(cve_key("CVE-2018-99999") < cve_key("CVE-2019-0001"));
+        for bad in [
+            "CVE-2018-020679",
+            "CVE-2018-123",
+            "CVE-18-1234",
+            "cve-2018-1234",
+            "CVE-2018-1234x",
+            "CVE-2018-12345678901",
+            "GHSA-xxxx-yyyy-zzzz",
+            "CVE-2018-",
+            "",
+        ] {
+            assert_eq!(cve_key(bad), None, "{bad}");
+        }
+    }
 }

@@ -16,24 +16,32 @@ use crate::record::{Config, CveRecord, KernelFix, KevEntry, OsvPackage, OsvRecor
 pub(crate) type DbResult<T> = std::result::Result<T, sqlx::Error>;
 
 /// Schema version written to `meta`; bump on incompatible change.
-pub const SCHEMA_VERSION: &str = "1";
+pub const SCHEMA_VERSION: &str = "2";
+
+/// The stored upper bound of an unbounded range: above every
+/// [`Version::sort_key`](crate::version::Version::sort_key), which starts with a byte below 0xff.
+pub(crate) const NO_UPPER: &[u8] = &[0xff];
 
 const SCHEMA: &[&str] = &[
     "CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
-    // Clustered by id: matching reads the rows of sorted id lists.
-    "CREATE TABLE IF NOT EXISTS cve (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
-     published TEXT NOT NULL, score REAL, severity TEXT, summary TEXT NOT NULL) WITHOUT ROWID",
+    // Keyed by `record::cve_key`: an integer seek is cheaper than a text one, and
+    // matching seeks one row per matched record.
+    "CREATE TABLE IF NOT EXISTS cve (k INTEGER PRIMARY KEY, id TEXT NOT NULL, \
+     modified TEXT NOT NULL, published TEXT NOT NULL, score REAL, severity TEXT, \
+     summary TEXT NOT NULL)",
     // Configurations apart, so the rows read for every match stay small and dense.
-    "CREATE TABLE IF NOT EXISTS cve_config (id TEXT PRIMARY KEY, configs TEXT NOT NULL)",
-    // One row per vulnerable criterion, clustered by CPE key; versions as
-    // order-preserving BLOBs so SQLite itself drops rows whose range excludes the
-    // component's version. `decisive` rows (plain-OR configurations) decide a match
-    // alone; `context` lists the products an AND configuration needs.
-    "CREATE TABLE IF NOT EXISTS cpe_match (key TEXT NOT NULL, cve TEXT NOT NULL, \
-     n INTEGER NOT NULL, lo BLOB, lo_incl INTEGER NOT NULL, hi BLOB, hi_incl INTEGER NOT NULL, \
-     decisive INTEGER NOT NULL, context TEXT NOT NULL, no_version INTEGER NOT NULL, \
-     rule TEXT NOT NULL, \
-     PRIMARY KEY (key, cve, n)) WITHOUT ROWID",
+    "CREATE TABLE IF NOT EXISTS cve_config (k INTEGER PRIMARY KEY, configs TEXT NOT NULL)",
+    // One row per vulnerable criterion, clustered by CPE key and then upper bound;
+    // versions as order-preserving BLOBs so SQLite itself drops rows whose range
+    // excludes the component's version, and seeks past every row whose upper bound is
+    // below it (no upper bound is stored as [`NO_UPPER`]). `decisive` rows (plain-OR
+    // configurations) decide a match alone; `context` lists the products an AND
+    // configuration needs.
+    "CREATE TABLE IF NOT EXISTS cpe_match (key TEXT NOT NULL, hi BLOB NOT NULL, \
+     cve INTEGER NOT NULL, n INTEGER NOT NULL, lo BLOB, lo_incl INTEGER NOT NULL, \
+     hi_incl INTEGER NOT NULL, decisive INTEGER NOT NULL, context TEXT NOT NULL, \
+     no_version INTEGER NOT NULL, rule TEXT NOT NULL, \
+     PRIMARY KEY (key, hi, cve, n)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS osv (id TEXT PRIMARY KEY, modified TEXT NOT NULL, \
      aliases TEXT NOT NULL, summary TEXT NOT NULL, severity TEXT, affected TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS osv_index (ecosystem TEXT NOT NULL, name TEXT NOT NULL, \
@@ -122,13 +130,32 @@ async fn existing_modified(
         .collect())
 }
 
+/// Stored `lastModified` per id of `recs` (by integer key: `cve` has no text index).
+async fn cve_modified(
+    conn: &mut SqliteConnection,
+    recs: &[CveRecord],
+) -> DbResult<HashMap<String, String>> {
+    let sql = format!(
+        "SELECT id, modified FROM cve WHERE k IN ({})",
+        vec!["?"; recs.len()].join(",")
+    );
+    let mut q = sqlx::query(AssertSqlSafe(sql));
+    for r in recs {
+        q = q.bind(r.key());
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    Ok(rows
+        .iter()
+        .map(|r| (r.get::<String, _>(0), r.get::<String, _>(1)))
+        .collect())
+}
+
 /// Writes NVD records; a record replaces a stored one only when its `lastModified` is newer.
 pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) -> DbResult<Counts> {
     let mut counts = Counts::default();
     let mut tx = conn.begin().await?;
     for chunk in recs.chunks(BATCH) {
-        let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
-        let old = existing_modified(&mut tx, "cve", &ids).await?;
+        let old = cve_modified(&mut tx, chunk).await?;
         // Later duplicates in one file win only if newer, like separate imports.
         let mut newest: HashMap<&str, &CveRecord> = HashMap::new();
         for r in chunk {
@@ -147,7 +174,7 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
                 Some(m) if *m >= r.last_modified => counts.unchanged += 1,
                 Some(_) => {
                     counts.replaced += 1;
-                    drop_index(&mut tx, &r.id).await?;
+                    drop_index(&mut tx, r).await?;
                     write.push(r);
                 }
                 None => {
@@ -160,12 +187,13 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
             continue;
         }
         let sql = format!(
-            "INSERT OR REPLACE INTO cve (id, modified, published, score, severity, summary) VALUES {}",
-            placeholders(write.len(), 6)
+            "INSERT OR REPLACE INTO cve (k, id, modified, published, score, severity, summary) VALUES {}",
+            placeholders(write.len(), 7)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in &write {
             q = q
+                .bind(r.key())
                 .bind(&r.id)
                 .bind(&r.last_modified)
                 .bind(&r.published)
@@ -175,34 +203,38 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
         }
         q.execute(&mut *tx).await?;
         let sql = format!(
-            "INSERT OR REPLACE INTO cve_config (id, configs) VALUES {}",
+            "INSERT OR REPLACE INTO cve_config (k, configs) VALUES {}",
             placeholders(write.len(), 2)
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));
         for r in &write {
             let configs = serde_json::to_string(&r.configs).unwrap_or_else(|_| "[]".into());
-            q = q.bind(&r.id).bind(configs);
+            q = q.bind(r.key()).bind(configs);
         }
         q.execute(&mut *tx).await?;
-        let rows: Vec<(crate::record::IndexRow, &str)> = write
+        let rows: Vec<(crate::record::IndexRow, i64)> = write
             .iter()
-            .flat_map(|r| r.index_rows().into_iter().map(move |x| (x, r.id.as_str())))
+            .flat_map(|r| r.index_rows().into_iter().map(move |x| (x, r.key())))
             .collect();
         for p in rows.chunks(BATCH * 2) {
             let sql = format!(
-                "INSERT OR REPLACE INTO cpe_match (key, cve, n, lo, lo_incl, hi, hi_incl, decisive, context, no_version, rule) VALUES {}",
+                "INSERT OR REPLACE INTO cpe_match (key, hi, cve, n, lo, lo_incl, hi_incl, decisive, context, no_version, rule) VALUES {}",
                 placeholders(p.len(), 11)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (x, id) in p {
+            for (x, k) in p {
+                let (hi, hi_incl) = match &x.hi {
+                    Some(h) => (h.as_slice(), x.hi_incl),
+                    None => (NO_UPPER, true),
+                };
                 q = q
                     .bind(&x.key)
-                    .bind(*id)
+                    .bind(hi)
+                    .bind(*k)
                     .bind(x.n)
                     .bind(&x.lo)
                     .bind(x.lo_incl)
-                    .bind(&x.hi)
-                    .bind(x.hi_incl)
+                    .bind(hi_incl)
                     .bind(x.decisive)
                     .bind(&x.context)
                     .bind(x.no_version)
@@ -217,13 +249,13 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
 
 /// Removes the index entries of the stored version of `id` (before it is replaced),
 /// by primary key, so no scan of the index is needed.
-async fn drop_index(conn: &mut SqliteConnection, id: &str) -> DbResult<()> {
-    let old = get_cves(conn, &[id.to_string()]).await?;
-    for rec in old {
-        for key in rec.vulnerable_keys() {
+async fn drop_index(conn: &mut SqliteConnection, rec: &CveRecord) -> DbResult<()> {
+    let old = get_cves(conn, &[rec.key()]).await?;
+    for o in old {
+        for key in o.vulnerable_keys() {
             sqlx::query("DELETE FROM cpe_match WHERE key = ? AND cve = ?")
                 .bind(key)
-                .bind(id)
+                .bind(rec.key())
                 .execute(&mut *conn)
                 .await?;
         }
@@ -401,7 +433,8 @@ pub(crate) async fn sources(
 #[derive(Debug, Clone)]
 pub(crate) struct IndexHit {
     pub subject: usize,
-    pub cve: String,
+    /// The record's `record::cve_key`.
+    pub cve: i64,
     /// Ordinal of the criterion in its record.
     pub n: i64,
     /// In a plain-OR configuration: this hit is a match by itself.
@@ -413,65 +446,8 @@ pub(crate) struct IndexHit {
     pub rule: String,
 }
 
-/// One hit as SQLite's `json_array` writes it: subject, record, criterion ordinal,
-/// decisive, rule (decisive) or context (otherwise), no version.
-type HitRow = (i64, String, i64, i64, String, i64);
-
 /// Score, severity and summary of a record.
 pub(crate) type Details = (Option<f64>, Option<String>, String);
-
-/// Index rows whose key and version interval admit one of `probes`
-/// (`(subject, key, Version::sort_key)`), sorted as [`sort_hits`] does.
-///
-/// SQLite returns the hits as one JSON array: a row per hit through the driver cost
-/// more than the whole query.
-pub(crate) async fn index_hits(
-    conn: &mut SqliteConnection,
-    probes: &[(usize, String, Vec<u8>)],
-) -> DbResult<Vec<IndexHit>> {
-    let mut out = Vec::new();
-    for chunk in probes.chunks(BATCH * 4) {
-        // A rule is read only for decisive rows and a context only for the others.
-        let sql = format!(
-            "WITH s (i, key, v) AS (VALUES {}) \
-             SELECT json_group_array(json_array(s.i, m.cve, m.n, m.decisive, \
-               CASE WHEN m.decisive THEN m.rule ELSE m.context END, m.no_version)) FROM s \
-             JOIN cpe_match m ON m.key = s.key \
-             WHERE (m.lo IS NULL OR m.lo < s.v OR (m.lo_incl AND m.lo = s.v)) \
-             AND (m.hi IS NULL OR m.hi > s.v OR (m.hi_incl AND m.hi = s.v))",
-            placeholders(chunk.len(), 3)
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for (i, k, v) in chunk {
-            q = q
-                .bind(i64::try_from(*i).unwrap_or(i64::MAX))
-                .bind(k)
-                .bind(v);
-        }
-        let json: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
-        let rows: Vec<HitRow> =
-            serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        out.extend(rows.into_iter().map(|(i, cve, n, decisive, text, nv)| {
-            let decisive = decisive != 0;
-            let (rule, context) = if decisive {
-                (text, String::new())
-            } else {
-                (String::new(), text)
-            };
-            IndexHit {
-                subject: usize::try_from(i).unwrap_or(usize::MAX),
-                cve,
-                n,
-                decisive,
-                context,
-                no_version: nv != 0,
-                rule,
-            }
-        }));
-    }
-    sort_hits(&mut out);
-    Ok(out)
-}
 
 /// Sorts hits by record, subject, decisive first, then criterion order (a total order:
 /// a criterion has one key, so `(cve, n)` names one index row).
@@ -483,34 +459,6 @@ pub(crate) fn sort_hits(hits: &mut [IndexHit]) {
             .then_with(|| b.decisive.cmp(&a.decisive))
             .then_with(|| a.n.cmp(&b.n))
     });
-}
-
-/// Score, severity and summary per record id, for sorted `ids`.
-///
-/// The ids go in as one JSON array: one fixed statement, prepared once, instead of
-/// thousands of bound values.
-pub(crate) async fn cve_details(
-    conn: &mut SqliteConnection,
-    ids: &[String],
-) -> DbResult<HashMap<String, Details>> {
-    type DetailRow = (String, Option<f64>, Option<String>, String);
-    let mut out = HashMap::with_capacity(ids.len());
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let list = serde_json::to_string(ids).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
-    let json: String = sqlx::query(
-        "SELECT json_group_array(json_array(id, score, severity, summary)) FROM cve \
-         WHERE id IN (SELECT value FROM json_each(?))",
-    )
-    .bind(list)
-    .fetch_one(&mut *conn)
-    .await?
-    .try_get(0)?;
-    let rows: Vec<DetailRow> =
-        serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-    out.extend(rows.into_iter().map(|(id, a, b, c)| (id, (a, b, c))));
-    Ok(out)
 }
 
 fn cve_from_row(r: &SqliteRow) -> CveRecord {
@@ -526,15 +474,16 @@ fn cve_from_row(r: &SqliteRow) -> CveRecord {
     }
 }
 
+/// Whole records by `record::cve_key`.
 pub(crate) async fn get_cves(
     conn: &mut SqliteConnection,
-    ids: &[String],
+    keys: &[i64],
 ) -> DbResult<Vec<CveRecord>> {
     let mut out = Vec::new();
-    for chunk in ids.chunks(BATCH * 4) {
+    for chunk in keys.chunks(BATCH * 4) {
         let sql = format!(
             "SELECT c.id, c.modified, c.published, c.score, c.severity, c.summary, g.configs \
-             FROM cve c JOIN cve_config g ON g.id = c.id WHERE c.id IN ({})",
+             FROM cve c JOIN cve_config g ON g.k = c.k WHERE c.k IN ({})",
             vec!["?"; chunk.len()].join(",")
         );
         let mut q = sqlx::query(AssertSqlSafe(sql));

@@ -99,6 +99,9 @@ impl NvdCve {
         if self.id.is_empty() || self.id.len() > 64 {
             return Err("record has no usable id".into());
         }
+        if crate::record::cve_key(&self.id).is_none() {
+            return Err(format!("id {:?} is not a CVE id (CVE-YYYY-NNNN)", self.id));
+        }
         if self.last_modified.is_empty() {
             return Err("record has no lastModified".into());
         }
@@ -208,13 +211,13 @@ mod tests {
 
     #[test]
     fn tolerates_new_fields_and_reports_bad_records() {
-        let good = r#"{"cve":{"id":"CVE-1","lastModified":"2020-01-01T00:00:00.000","cveTags":[],
+        let good = r#"{"cve":{"id":"CVE-2020-0001","lastModified":"2020-01-01T00:00:00.000","cveTags":[],
             "affected":[{"x":1}],"metrics":{"ssvcV203":[{}],"cvssMetricV2":[{"type":"Primary",
             "cvssData":{"baseScore":5.0},"baseSeverity":"MEDIUM"}]},
             "descriptions":[{"lang":"es","value":"hola"},{"lang":"en","value":"hello\nmore"}]}}"#;
         let raw: Box<RawValue> = serde_json::from_str(good).unwrap();
         let r = parse_record(&raw, true).unwrap();
-        assert_eq!(r.id, "CVE-1");
+        assert_eq!(r.id, "CVE-2020-0001");
         assert_eq!(r.summary, "hello");
         assert_eq!(r.cvss_score, Some(5.0));
         assert_eq!(r.cvss_severity.as_deref(), Some("medium"));
@@ -223,5 +226,12 @@ mod tests {
         let raw: Box<RawValue> = serde_json::from_str(bad).unwrap();
         let (id, _) = parse_record(&raw, true).unwrap_err();
         assert_eq!(id, "CVE-2");
+
+        // The store keys records by a canonical CVE id; anything else is refused by name.
+        let odd = r#"{"cve":{"id":"CVE-2020-00001","lastModified":"2020-01-01T00:00:00.000"}}"#;
+        let raw: Box<RawValue> = serde_json::from_str(odd).unwrap();
+        let (id, why) = parse_record(&raw, true).unwrap_err();
+        assert_eq!(id, "CVE-2020-00001");
+        assert!(why.contains("not a CVE id"), "{why}");
     }
 }
