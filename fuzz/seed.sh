@@ -18,4 +18,12 @@ head -c 65536 "$src"/tpl__test.tpl > "$here/corpus/tplink/tpl-head.bin"
 cp "$src"/android_simg__simg.img "$here/corpus/android_sparse/"
 cp "$src"/linuxkernel__zImage_be32 "$src"/linuxkernel__bogus_image.bin "$here/corpus/linux_kernel/"
 cp "$src"/patool__test.cpio "$here/corpus/cpio/"
+# Arcadyan: the head of a real container (header, scrambled blocks, first LZMA bytes);
+# PFS: the table of the WRT120N's web file system, cut from its LZMA stream at 0xFE400.
+fw="$src/../firmware"
+mkdir -p "$here/corpus/arcadyan" "$here/corpus/pfs"
+if [ -f "$fw/arcadyan-obfuscated.bin" ]; then head -c 16384 "$fw/arcadyan-obfuscated.bin" > "$here/corpus/arcadyan/arcadyan-head.bin"; fi
+if [ -f "$fw/linksys-wrt120n-1.0.07.bin" ] && command -v xz >/dev/null; then
+  tail -c +$((0xFE400 + 1)) "$fw/linksys-wrt120n-1.0.07.bin" | xz --format=lzma -dc 2>/dev/null | head -c 16384 > "$here/corpus/pfs/wrt120n-pfs-head.bin" || true
+fi
 echo "seeded $(find "$here/corpus" -type f | wc -l) files"

@@ -3,6 +3,7 @@
 use crate::Format;
 
 pub mod android_sparse;
+pub mod arcadyan;
 pub mod bzip2;
 pub mod cpio;
 pub mod cramfs;
@@ -18,6 +19,7 @@ pub mod linux_kernel;
 pub mod lz4;
 pub mod lzma;
 pub mod lzo;
+pub mod pfs;
 pub mod romfs;
 pub mod sevenz;
 pub mod squashfs;
@@ -47,6 +49,7 @@ pub fn all() -> Vec<&'static dyn Format> {
         &dahua::Dahua,
         &dlink_shrs::DlinkShrs,
         &dlink_encrpted::DlinkEncrpted,
+        &arcadyan::Arcadyan,
         &draytek::Draytek,
         &squashfs::Squashfs,
         &cramfs::Cramfs,
@@ -54,6 +57,7 @@ pub fn all() -> Vec<&'static dyn Format> {
         &yaffs2::Yaffs2,
         &ubi::Ubi,
         &romfs::Romfs,
+        &pfs::Pfs,
         &ext::Ext,
         &tar::Tar,
         &cpio::Cpio,
