@@ -234,11 +234,14 @@ fn wrt120n_runtime_and_web_files() {
         5_073_532,
         "3964efab5b080b78b043d823d94c6061e88ed7a682b5762565a3275bc1f58c07",
     );
-    // The obfuscated stream ends before the plain LZMA at 0xFE400, which is carved.
-    let stream_end = arc.offset + arc.length.unwrap();
+    // The section (stream 0..0xFE2F1, padding, footer with its CRC32) ends right
+    // where the plain LZMA at 0xFE400 starts, which is carved on its own.
+    assert_eq!(arc.length, Some(0xfe400));
     assert!(
-        stream_end <= 0xfe400,
-        "arcadyan stream ends at {stream_end:#x}"
+        arc.description
+            .contains("footer: section of 1041137 bytes, CRC32 ok"),
+        "{}",
+        arc.description
     );
     assert!(
         r.formats
@@ -293,6 +296,12 @@ fn arcadyan_router_image() {
         arc.description.contains("built 2011-05-30"),
         "{}",
         arc.description
+    );
+    // Stream, 1,030 bytes of filler, footer: the whole file.
+    assert_eq!(arc.length, Some(734_208));
+    assert!(
+        arc.description
+            .contains("section of 733166 bytes, CRC32 ok")
     );
     // Little-endian MIPS runtime code, as binwalk v3 decompresses it.
     assert_file(
@@ -370,6 +379,7 @@ fn synthetic_container_round_trips() {
         .expect("found");
     assert_eq!(hit.length, Some(stream_len as u64), "exact stream length");
     assert!(hit.description.contains("built 2012-06-15"));
+    assert!(hit.description.contains("no footer"));
     assert_file(
         &dir,
         &r,
@@ -386,6 +396,65 @@ fn synthetic_container_round_trips() {
             .iter()
             .any(|h| h.format == "arcadyan" && h.offset == 0x300)
     );
+}
+
+/// Pads a section to the next KiB and closes it with the footer Arcadyan writes.
+fn with_footer(section: &[u8], crc: u32) -> Vec<u8> {
+    let mut d = section.to_vec();
+    let end = (d.len() + 12).div_ceil(1024) * 1024;
+    d.resize(end - 12, 0xff);
+    d.extend_from_slice(&(section.len() as u32).to_le_bytes());
+    d.extend_from_slice(&0x1234_5678u32.to_le_bytes());
+    d.extend_from_slice(&crc.to_le_bytes());
+    d
+}
+
+/// CRC-32 (IEEE), bitwise: an independent check of the footer.
+fn crc32_ieee(d: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in d {
+        c ^= b as u32;
+        for _ in 0..8 {
+            c = if c & 1 != 0 {
+                (c >> 1) ^ 0xedb8_8320
+            } else {
+                c >> 1
+            };
+        }
+    }
+    !c
+}
+
+#[test]
+fn footer_closes_the_section() {
+    let payload = sample(60_000);
+    let section = container(&payload);
+    let crc = crc32_ieee(&section);
+    for (crc, whole) in [(crc, true), (crc ^ 1, false)] {
+        let mut image = with_footer(&section, crc);
+        let total = image.len();
+        image.extend_from_slice(&[0x11; 2048]);
+        let (dir, r) = run_bytes(&image);
+        let hit = r
+            .formats
+            .iter()
+            .find(|h| h.format == "arcadyan")
+            .expect("found");
+        if whole {
+            assert_eq!(hit.length, Some(total as u64));
+            assert!(hit.description.contains("CRC32 ok"), "{}", hit.description);
+        } else {
+            assert_eq!(hit.length, Some(section.len() as u64));
+            assert!(hit.description.contains("no footer"), "{}", hit.description);
+        }
+        assert_file(
+            &dir,
+            &r,
+            "0x0.arcadyan/decompressed.bin",
+            payload.len() as u64,
+            &sha(&payload),
+        );
+    }
 }
 
 #[test]

@@ -9,6 +9,11 @@
 //! (its end is only known by decoding it) and written as `decompressed.bin`, usually
 //! the RTOS runtime image, which the driver then carves like any other file.
 //!
+//! Each section of these images ends, at the end of its padding, with a 12-byte
+//! footer: the section's length, `0x12345678` and the CRC32 of the section (all
+//! little-endian). Where one follows the stream and its CRC matches, the hit runs to
+//! the end of the footer and the description says so.
+//!
 //! Recognised by the scrambled form of an LZMA header with the encoders' default
 //! properties (0x5d) and a power-of-two dictionary of 64 KiB to 8 MiB at 0x68; the
 //! header must then be plausible and the first 64 KiB must decode.
@@ -16,6 +21,7 @@
 use std::io::Read;
 
 use lzma_rust2::LzmaStream;
+use memchr::memmem;
 
 use crate::codec::lzma_props;
 use crate::format::{Confidence, Format, Magic, Probe};
@@ -38,6 +44,39 @@ const LZMA_HEADER: usize = 13;
 const TRIAL_OUT: usize = 64 * 1024;
 /// Input copied for the trial decode: far more than 64 KiB of output can need.
 const TRIAL_IN: usize = 256 * 1024;
+
+/// Magic of the section footer (`0x12345678` little-endian).
+const FOOTER_MAGIC: &[u8] = &[0x78, 0x56, 0x34, 0x12];
+/// Largest gap (padding) accepted between a section and its footer.
+const FOOTER_GAP: usize = 64 * 1024;
+/// Footer candidates whose CRC is computed, so a crafted file cannot cost
+/// (magics x section length).
+const FOOTER_TRIES: usize = 4;
+
+/// The section footer after a stream at `d[0]`: (section length, end of the footer),
+/// the first one within `cap` bytes whose length is plausible and whose CRC32 over
+/// the section matches.
+fn footer(d: &[u8], cap: usize) -> Option<(usize, usize)> {
+    let hay = &d[..d.len().min(cap)];
+    memmem::find_iter(hay, FOOTER_MAGIC)
+        .filter_map(|m| {
+            let len_at = m.checked_sub(4)?;
+            let len = u32_at(d, len_at, false)? as usize;
+            (len >= PREFIX && len <= len_at && len_at - len <= FOOTER_GAP).then_some((m, len))
+        })
+        .take(FOOTER_TRIES)
+        .find_map(|(m, len)| {
+            let crc = u32_at(d, m + 4, false)?;
+            (crc32fast::hash(d.get(..len)?) == crc).then_some((len, m + 8))
+        })
+}
+
+/// Input a stream of `size` output bytes can occupy, at most (output capped by the
+/// per-file limit): LZMA never grows data by more than a small fraction.
+fn input_cap(size: u64, max_file: u64) -> usize {
+    let out = size.min(max_file) as usize;
+    out.saturating_add(out / 4).saturating_add(1 << 16)
+}
 
 /// One scrambled byte pair: swapped, each byte nibble-swapped (its own inverse).
 const fn unscramble(a: u8, b: u8) -> [u8; 2] {
@@ -162,11 +201,18 @@ impl Format for Arcadyan {
             return None;
         }
         let date = build_date(d).map_or(String::new(), |s| format!(", built {s}"));
+        let (len, foot) = match footer(d, input_cap(h.size, u64::MAX).saturating_add(FOOTER_GAP)) {
+            Some((section, end)) => (
+                Some(end as u64),
+                format!(", footer: section of {section} bytes, CRC32 ok"),
+            ),
+            None => (None, ", no footer".to_string()),
+        };
         Some(Probe::extract(
-            None,
+            len,
             Confidence::Strong,
             format!(
-                "Arcadyan obfuscated LZMA firmware{date}, dictionary {} KiB, {} bytes decompressed",
+                "Arcadyan obfuscated LZMA firmware{date}, dictionary {} KiB, {} bytes decompressed{foot}",
                 h.dict / 1024,
                 h.size
             ),
@@ -187,25 +233,28 @@ impl Format for Arcadyan {
                 "arcadyan at 0x{start:x}: LZMA header no longer valid"
             ))
         })?;
-        // LZMA never grows data by more than a small fraction: the copy is bounded by
-        // the stated output, not by whatever follows the stream in the image.
-        let cap = (h.size as usize)
-            .saturating_add(h.size as usize / 4)
-            .saturating_add(1 << 16);
-        let stream = plain_stream(d, &prefix, cap);
+        // The copy is bounded by the output that may be written, not by whatever
+        // follows the stream in the image.
+        let stream = plain_stream(d, &prefix, input_cap(h.size, sink.limits().max_file_bytes));
         let body = stream.get(LZMA_HEADER..).unwrap_or_default();
         let mut r = PushReader::new(body, decoder(&h, u32::MAX)?);
         let res = sink.stream("decompressed.bin", &mut r);
         let consumed = (LZMA_AT + LZMA_HEADER) as u64 + r.consumed();
-        finish_stream(
-            "arcadyan",
-            start,
-            res,
-            r.out_total,
-            r.ended(),
-            consumed,
-            sink,
-        )
+        let ended = r.ended();
+        let used = finish_stream("arcadyan", start, res, r.out_total, ended, consumed, sink)?;
+        // The footer, if any, closes the section: the hit covers its padding too.
+        let cap = input_cap(h.size, u64::MAX).saturating_add(FOOTER_GAP);
+        Ok(match footer(d, cap) {
+            Some((section, end)) if section as u64 == used => end as u64,
+            Some((section, _)) => {
+                sink.warn(format!(
+                    "arcadyan at 0x{start:x}: footer states a section of {section} bytes, \
+                     the stream ended after {used}"
+                ));
+                used
+            }
+            None => used,
+        })
     }
 }
 
