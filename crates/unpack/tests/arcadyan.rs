@@ -454,6 +454,18 @@ fn footer_closes_the_section() {
             payload.len() as u64,
             &sha(&payload),
         );
+        // Carved from inside a file, the footer is checked by the extraction alone.
+        let mut shifted = vec![0u8; 0x200];
+        shifted.extend_from_slice(&image);
+        let (_d, r) = run_bytes(&shifted);
+        let hit = r
+            .formats
+            .iter()
+            .find(|h| h.format == "arcadyan")
+            .expect("found");
+        assert_eq!(hit.offset, 0x200);
+        let want = if whole { total } else { section.len() };
+        assert_eq!(hit.length, Some(want as u64));
     }
 }
 

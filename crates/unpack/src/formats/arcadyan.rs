@@ -53,16 +53,23 @@ const FOOTER_GAP: usize = 64 * 1024;
 /// (magics x section length).
 const FOOTER_TRIES: usize = 4;
 
-/// The section footer after a stream at `d[0]`: (section length, end of the footer),
-/// the first one within `cap` bytes whose length is plausible and whose CRC32 over
-/// the section matches.
-fn footer(d: &[u8], cap: usize) -> Option<(usize, usize)> {
-    let hay = &d[..d.len().min(cap)];
+/// The section footer of a container at `d[0]`: (section length, end of the footer),
+/// the first one within `window` whose length field is `section` (any plausible
+/// length when `None`) and whose CRC32 over the section matches.
+fn footer(
+    d: &[u8],
+    window: std::ops::Range<usize>,
+    section: Option<usize>,
+) -> Option<(usize, usize)> {
+    let from = window.start.min(d.len());
+    let hay = &d[from..window.end.clamp(from, d.len())];
     memmem::find_iter(hay, FOOTER_MAGIC)
         .filter_map(|m| {
+            let m = from + m;
             let len_at = m.checked_sub(4)?;
             let len = u32_at(d, len_at, false)? as usize;
-            (len >= PREFIX && len <= len_at && len_at - len <= FOOTER_GAP).then_some((m, len))
+            let fits = len >= PREFIX && len <= len_at && len_at - len <= FOOTER_GAP;
+            (fits && section.is_none_or(|s| s == len)).then_some((m, len))
         })
         .take(FOOTER_TRIES)
         .find_map(|(m, len)| {
@@ -201,12 +208,21 @@ impl Format for Arcadyan {
             return None;
         }
         let date = build_date(d).map_or(String::new(), |s| format!(", built {s}"));
-        let (len, foot) = match footer(d, input_cap(h.size, u64::MAX).saturating_add(FOOTER_GAP)) {
-            Some((section, end)) => (
-                Some(end as u64),
-                format!(", footer: section of {section} bytes, CRC32 ok"),
-            ),
-            None => (None, ", no footer".to_string()),
+        // Where the stream ends is only known by decoding it, so the probe looks for
+        // the footer only in a container at the start of a file (as these images
+        // are): a search over the whole stream per carved candidate could cost
+        // (candidates x image size). Extraction checks it for every candidate.
+        let (len, foot) = if start == 0 {
+            let window = PREFIX..input_cap(h.size, u64::MAX).saturating_add(FOOTER_GAP);
+            match footer(d, window, None) {
+                Some((section, end)) => (
+                    Some(end as u64),
+                    format!(", footer: section of {section} bytes, CRC32 ok"),
+                ),
+                None => (None, ", no footer".to_string()),
+            }
+        } else {
+            (None, String::new())
         };
         Some(Probe::extract(
             len,
@@ -222,7 +238,7 @@ impl Format for Arcadyan {
         &self,
         data: &[u8],
         start: usize,
-        _probe: &Probe,
+        probe: &Probe,
         sink: &mut Sink,
     ) -> Result<u64, Error> {
         let d = data.get(start..).unwrap_or_default();
@@ -243,17 +259,19 @@ impl Format for Arcadyan {
         let ended = r.ended();
         let used = finish_stream("arcadyan", start, res, r.out_total, ended, consumed, sink)?;
         // The footer, if any, closes the section: the hit covers its padding too.
-        let cap = input_cap(h.size, u64::MAX).saturating_add(FOOTER_GAP);
-        Ok(match footer(d, cap) {
-            Some((section, end)) if section as u64 == used => end as u64,
-            Some((section, _)) => {
-                sink.warn(format!(
-                    "arcadyan at 0x{start:x}: footer states a section of {section} bytes, \
-                     the stream ended after {used}"
-                ));
+        let at = used as usize;
+        let window = at..at.saturating_add(FOOTER_GAP + 12);
+        Ok(match footer(d, window, Some(at)) {
+            Some((_, end)) => end as u64,
+            None => {
+                if let Some(end) = probe.len {
+                    sink.warn(format!(
+                        "arcadyan at 0x{start:x}: the footer ending at +0x{end:x} does not \
+                         close the stream, which ended after {used} bytes"
+                    ));
+                }
                 used
             }
-            None => used,
         })
     }
 }
