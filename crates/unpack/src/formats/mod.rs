@@ -2,16 +2,20 @@
 
 use crate::Format;
 
+pub mod alphanetworks;
 pub mod android_sparse;
+pub mod buffalo;
 pub mod bzip2;
 pub mod cpio;
 pub mod cramfs;
 pub mod dahua;
 pub mod dlink_encrpted;
+pub mod dlink_mh01;
 pub mod dlink_shrs;
 pub mod draytek;
 pub mod ext;
 pub mod fit;
+pub mod grain_media;
 pub mod gzip;
 pub mod jffs2;
 pub mod linux_kernel;
@@ -19,9 +23,11 @@ pub mod lz4;
 pub mod lzma;
 pub mod lzo;
 pub mod romfs;
+pub mod senao;
 pub mod sevenz;
 pub mod squashfs;
 pub mod tar;
+pub mod tenvis_pk2;
 pub mod tplink;
 pub mod trx;
 pub mod ubi;
@@ -47,7 +53,13 @@ pub fn all() -> Vec<&'static dyn Format> {
         &dahua::Dahua,
         &dlink_shrs::DlinkShrs,
         &dlink_encrpted::DlinkEncrpted,
+        &dlink_mh01::DlinkMh01,
         &draytek::Draytek,
+        &buffalo::Buffalo,
+        &senao::Senao,
+        &tenvis_pk2::TenvisPk2,
+        &grain_media::GrainMedia,
+        &alphanetworks::Alphanetworks,
         &squashfs::Squashfs,
         &cramfs::Cramfs,
         &jffs2::Jffs2,
