@@ -394,3 +394,60 @@ fn alphanetworks_script_ddpack_and_firmware() {
         b"REDSONICfw_foobar"
     );
 }
+
+// ---------------------------------------------------------------- TP-Link with bootloader
+
+/// FACT's `tpl-tool` splits this image into header, bootloader, kernel and root
+/// file system. It is a plain version 1 header whose MD5 uses the salt of images
+/// that carry the bootloader, which the `tplink` module already checks: carving
+/// after the header finds the same four parts. Expected hashes: the kernel
+/// decompressed with Python's `lzma` (FORMAT_ALONE), the files with `unsquashfs`.
+#[test]
+fn tplink_image_with_bootloader() {
+    let Some((img, d)) = read("formats/tpl__test.tpl") else {
+        return;
+    };
+    let (dir, r) = run(&img);
+    let h = hit(&r, 0, "tplink");
+    assert!(
+        h.description.contains("model 3020 v1")
+            && h.description.contains("kernel 0x200+892442")
+            && h.description.contains("MD5 ok (image with bootloader)"),
+        "{}",
+        h.description
+    );
+    // The bootloader's own U-Boot image, then the firmware's header, kernel, rootfs.
+    assert!(hit(&r, 0x3c80, "uimage").description.contains("data CRC ok"));
+    assert!(
+        hit(&r, 0x20200, "tplink")
+            .description
+            .contains("image 3932160 bytes")
+    );
+    assert_eq!(hit(&r, 0x20400, "lzma").length, Some(892_442));
+    assert_eq!(hit(&r, 0x120200, "squashfs").length, Some(4096));
+    assert_file(
+        &dir,
+        &r,
+        "0x20400.lzma/decompressed",
+        2_581_428,
+        "d6777a3eb961ae2caa3dbba9a6c447e05433287ec55fd6a03d17ce1775753f7a",
+    );
+    assert_file(
+        &dir,
+        &r,
+        "0x120200.squashfs/testfile1",
+        62,
+        "d558c9339cb967341d701e3184f863d3928973fccdc1d96042583730b5c7b76a",
+    );
+    assert_file(
+        &dir,
+        &r,
+        "0x120200.squashfs/generic folder/test file 3_.txt",
+        20,
+        "289b5a050a83837f192d7129e4c4e02570b94b4924e50159fad5ed1067cfbfeb",
+    );
+    // Header damage and truncation: never a panic.
+    let head = &d[..0x20600];
+    survives(flips(head, 0x40..0xa0).step_by(5));
+    survives([0x100, 0x200, 0x3d00, 0x20300].map(|c| d[..c].to_vec()).into_iter());
+}
