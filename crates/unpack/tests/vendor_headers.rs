@@ -451,3 +451,95 @@ fn tplink_image_with_bootloader() {
     survives(flips(head, 0x40..0xa0).step_by(5));
     survives([0x100, 0x200, 0x3d00, 0x20300].map(|c| d[..c].to_vec()).into_iter());
 }
+
+// ---------------------------------------------------------------- Broadcom SAO
+
+#[test]
+fn broadcom_sao_objects_by_name() {
+    let Some((img, d)) = read("formats/broadcom__broadcom-sao.bin") else {
+        return;
+    };
+    let (dir, r) = run(&img);
+    let h = hit(&r, 0, "broadcom_sao");
+    assert_eq!(h.length, Some(4540));
+    assert!(
+        h.description.contains(
+            "4 objects, data CRCs ok: META 29 bytes (header CRC mismatch), DTBB 119 bytes, KRNL 40 bytes, RTFS 4096 bytes"
+        ),
+        "{}",
+        h.description
+    );
+    // FACT's test: files META, DTBB, KRNL and RTFS.
+    assert_eq!(
+        contents(&dir, "0x0.broadcom_sao/META"),
+        b"{\"extractor\":\"broadcom-sao\"}\n"
+    );
+    for (name, size, hash) in [
+        (
+            "DTBB",
+            119,
+            "d558d2f7e8a2d2a90f5fcd35fc4a165cb4309cf8e362eacef0acf471ff19e966",
+        ),
+        (
+            "KRNL",
+            40,
+            "4f3d217395709b8d246f8433fbc2282e86e9dcc3cc65517eaa75247722a97080",
+        ),
+        (
+            "RTFS",
+            4096,
+            "8a8c414e8c50a325c341b8307362444c28f8a9b783e0901985a00fec9ac40547",
+        ),
+    ] {
+        assert_file(&dir, &r, &format!("0x0.broadcom_sao/{name}"), size, hash);
+    }
+    // The device tree and the squashfs inside are handed on.
+    for (file, format) in [("DTBB", "fit"), ("RTFS", "squashfs")] {
+        assert!(
+            r.formats
+                .iter()
+                .any(|f| f.file == format!("0x0.broadcom_sao/{file}") && f.format == format),
+            "{file}: {:#?}",
+            r.formats
+        );
+    }
+    survives(cuts(&d, 0x200, 97));
+    survives(flips(&d, 0..0x40).step_by(2));
+}
+
+// ---------------------------------------------------------------- Ambarella
+
+#[test]
+fn ambarella_romfs_files() {
+    let Some((img, d)) = read("formats/ambarella__ambarella_rom.fs") else {
+        return;
+    };
+    let (dir, r) = run(&img);
+    let h = hit(&r, 0, "ambarella_romfs");
+    assert_eq!(h.length, Some(0x4c00));
+    // FACT's test: 4 files.
+    assert!(h.description.contains("4 files, 12288 bytes"), "{}", h.description);
+    for (name, hash) in [
+        (
+            "SuperViewWarpTable_1440p3024_h.bin",
+            "fbb41f0d620d5bf26db4d0f83533cdbe99661e2fac4e75956736eabbd5a9aa3a",
+        ),
+        (
+            "SuperViewWarpTable_1440p3024_v.bin",
+            "6ea580b09c8532414d06a9c78c29f8b36e2d3e3c136e281a9a76cc6bdf9daa2e",
+        ),
+        (
+            "SuperViewWarpTable_4kp30_h.bin",
+            "87fcd50246e51ea1c90aedb8a5f0497ede05c758be11510e28f2d68ca4c8df29",
+        ),
+        (
+            "SuperViewWarpTable_4kp30_v.bin",
+            "7ef42c8c77a3233e52038ccdb7e8dae12585454f956dc164bb4ef841d4318934",
+        ),
+    ] {
+        assert_file(&dir, &r, &format!("0x0.ambarella_romfs/{name}"), 3072, hash);
+    }
+    survives(cuts(&d, 0, 0x3ff));
+    survives(flips(&d, 0..8));
+    survives(flips(&d, 0x870..0x880));
+}

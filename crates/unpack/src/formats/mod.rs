@@ -3,7 +3,9 @@
 use crate::Format;
 
 pub mod alphanetworks;
+pub mod ambarella;
 pub mod android_sparse;
+pub mod broadcom_sao;
 pub mod buffalo;
 pub mod bzip2;
 pub mod cpio;
@@ -60,6 +62,8 @@ pub fn all() -> Vec<&'static dyn Format> {
         &tenvis_pk2::TenvisPk2,
         &grain_media::GrainMedia,
         &alphanetworks::Alphanetworks,
+        &broadcom_sao::BroadcomSao,
+        &ambarella::Ambarella,
         &squashfs::Squashfs,
         &cramfs::Cramfs,
         &jffs2::Jffs2,
