@@ -123,7 +123,10 @@ fn buffalo_enc_decrypts_with_the_default_key() {
         h.description
     );
     // FACT's test: one file holding `foobar 123 test\n`.
-    assert_eq!(contents(&dir, "0x14.buffalo_enc/decrypted.bin"), b"foobar 123 test\n");
+    assert_eq!(
+        contents(&dir, "0x14.buffalo_enc/decrypted.bin"),
+        b"foobar 123 test\n"
+    );
     assert_file(
         &dir,
         &r,
@@ -151,7 +154,8 @@ fn senao_v2_payload_is_unxored() {
     let (dir, r) = run(&img);
     let h = hit(&r, 0, "senao");
     assert!(
-        h.description.contains("v2: 44 bytes XOR-encrypted with key 0x30471688"),
+        h.description
+            .contains("v2: 44 bytes XOR-encrypted with key 0x30471688"),
         "{}",
         h.description
     );
@@ -192,7 +196,11 @@ fn senao_v1_header_checksum() {
     );
     let (dir, r) = run_bytes(&img);
     let hit = hit(&r, 0, "senao");
-    assert!(hit.description.contains("v1: 36 bytes"), "{}", hit.description);
+    assert!(
+        hit.description.contains("v1: 36 bytes"),
+        "{}",
+        hit.description
+    );
     assert!(hit.description.contains("header checksum ok"));
     assert_eq!(
         contents(&dir, "0x0.senao/decrypted.bin"),
@@ -216,12 +224,16 @@ fn dlink_mh01_decrypts_with_a_published_passphrase() {
     let h = hit(&r, 0, "dlink_mh01");
     assert_eq!(h.length, Some(641));
     assert!(
-        h.description.contains("320 bytes encrypted (AES-128-CBC), 256-byte signature"),
+        h.description
+            .contains("320 bytes encrypted (AES-128-CBC), 256-byte signature"),
         "{}",
         h.description
     );
     // FACT's test: three files, `fw.bin` holding `foobar 1234 test\n`.
-    assert_eq!(contents(&dir, "0x0.dlink_mh01/fw.bin"), b"foobar 1234 test\n");
+    assert_eq!(
+        contents(&dir, "0x0.dlink_mh01/fw.bin"),
+        b"foobar 1234 test\n"
+    );
     assert_file(
         &dir,
         &r,
@@ -354,13 +366,17 @@ fn alphanetworks_script_ddpack_and_firmware() {
     let (dir, r) = run(&img);
     let h = hit(&r, 0, "alphanetworks");
     assert!(
-        h.description.contains("56-byte script, base64 ddPack, 16 bytes of firmware"),
+        h.description
+            .contains("56-byte script, base64 ddPack, 16 bytes of firmware"),
         "{}",
         h.description
     );
     // FACT's test: `ddPack.elf` starts with `foobar`, `firmware.bin` is
     // `firmware_foobar\n`.
-    assert_eq!(contents(&dir, "0x0.alphanetworks/ddPack.elf"), b"foobar1234");
+    assert_eq!(
+        contents(&dir, "0x0.alphanetworks/ddPack.elf"),
+        b"foobar1234"
+    );
     assert_eq!(
         contents(&dir, "0x0.alphanetworks/firmware.bin"),
         b"firmware_foobar\n"
@@ -379,7 +395,11 @@ fn alphanetworks_script_ddpack_and_firmware() {
     };
     let (dir, r) = run(&img);
     let h = hit(&r, 0, "alphanetworks");
-    assert!(h.description.contains("(bit-inverted)"), "{}", h.description);
+    assert!(
+        h.description.contains("(bit-inverted)"),
+        "{}",
+        h.description
+    );
     assert!(r.files.iter().all(|f| !f.path.ends_with("ddPack.elf")));
     // FACT's test: the firmware ends with `fw_foobar` once inverted back.
     assert_file(
@@ -417,7 +437,11 @@ fn tplink_image_with_bootloader() {
         h.description
     );
     // The bootloader's own U-Boot image, then the firmware's header, kernel, rootfs.
-    assert!(hit(&r, 0x3c80, "uimage").description.contains("data CRC ok"));
+    assert!(
+        hit(&r, 0x3c80, "uimage")
+            .description
+            .contains("data CRC ok")
+    );
     assert!(
         hit(&r, 0x20200, "tplink")
             .description
@@ -449,7 +473,11 @@ fn tplink_image_with_bootloader() {
     // Header damage and truncation: never a panic.
     let head = &d[..0x20600];
     survives(flips(head, 0x40..0xa0).step_by(5));
-    survives([0x100, 0x200, 0x3d00, 0x20300].map(|c| d[..c].to_vec()).into_iter());
+    survives(
+        [0x100, 0x200, 0x3d00, 0x20300]
+            .map(|c| d[..c].to_vec())
+            .into_iter(),
+    );
 }
 
 // ---------------------------------------------------------------- Broadcom SAO
@@ -518,7 +546,11 @@ fn ambarella_romfs_files() {
     let h = hit(&r, 0, "ambarella_romfs");
     assert_eq!(h.length, Some(0x4c00));
     // FACT's test: 4 files.
-    assert!(h.description.contains("4 files, 12288 bytes"), "{}", h.description);
+    assert!(
+        h.description.contains("4 files, 12288 bytes"),
+        "{}",
+        h.description
+    );
     for (name, hash) in [
         (
             "SuperViewWarpTable_1440p3024_h.bin",

@@ -104,7 +104,10 @@ fn decrypt(ct: &[u8], pass: &[u8], iv: &[u8; 16], blocks: usize) -> Option<Vec<u
     if body.is_empty() || !body.len().is_multiple_of(16) {
         return None;
     }
-    let digest = Sha256::new().chain_update(pass).chain_update(salt).finalize();
+    let digest = Sha256::new()
+        .chain_update(pass)
+        .chain_update(salt)
+        .finalize();
     let key = digest.get(..16)?;
     let mut dec = cbc::Decryptor::<Aes128>::new(key.into(), iv.into());
     let take = body.len().min(blocks.saturating_mul(16));

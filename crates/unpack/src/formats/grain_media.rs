@@ -58,7 +58,11 @@ impl Format for GrainMedia {
             Error::bad(format!("Grain Media image at 0x{start:x} no longer valid"))
         })?;
         let end = HEADER_LEN + size;
-        sink.file_bytes("kernel.img", 0o644, d.get(HEADER_LEN..end).unwrap_or_default())?;
+        sink.file_bytes(
+            "kernel.img",
+            0o644,
+            d.get(HEADER_LEN..end).unwrap_or_default(),
+        )?;
         Ok(end as u64)
     }
 }

@@ -96,7 +96,11 @@ impl Format for Senao {
                 h.version,
                 h.size,
                 h.magic,
-                if h.checksum { ", header checksum ok" } else { "" }
+                if h.checksum {
+                    ", header checksum ok"
+                } else {
+                    ""
+                }
             ),
         ))
     }

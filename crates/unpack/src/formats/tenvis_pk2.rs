@@ -24,7 +24,10 @@ const SECTION_LEN: usize = 24;
 const KEY: [u8; 8] = [0xa1, 0x83, 0x24, 0x78, 0xb3, 0x41, 0x43, 0x56];
 
 fn xor(d: &[u8]) -> Vec<u8> {
-    d.iter().zip(KEY.iter().cycle()).map(|(b, k)| b ^ k).collect()
+    d.iter()
+        .zip(KEY.iter().cycle())
+        .map(|(b, k)| b ^ k)
+        .collect()
 }
 
 /// The section count, if the header and the first section header are sane.
