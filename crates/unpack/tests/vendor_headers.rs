@@ -575,3 +575,84 @@ fn ambarella_romfs_files() {
     survives(flips(&d, 0..8));
     survives(flips(&d, 0x870..0x880));
 }
+
+// ---------------------------------------------------------------- DJI
+
+#[test]
+fn dji_xv4_modules() {
+    let Some((img, d)) = read("formats/dji__dji.img") else {
+        return;
+    };
+    let (dir, r) = run(&img);
+    let h = hit(&r, 0, "dji_xv4");
+    assert_eq!(h.length, Some(85_674));
+    assert!(
+        h.description
+            .contains("for \"P3X\", 2 modules, MD5s ok: m0305.module 43776 bytes (version 34.2.0.9, encoding 0x10), m1200.module 41728 bytes"),
+        "{}",
+        h.description
+    );
+    // FACT's test: 2 entries, among them the main controller (kind 3, model 5),
+    // which FACT names `m0305_main_controller.module`.
+    assert_file(
+        &dir,
+        &r,
+        "0x0.dji_xv4/m0305.module",
+        43_776,
+        "8d3f15c1f95d00a55adaeb5592e99889019c55e6511ac7b1e2c1555e64e02ca8",
+    );
+    assert_file(
+        &dir,
+        &r,
+        "0x0.dji_xv4/m1200.module",
+        41_728,
+        "30d218ac65b12700013c440b23c93f10638fb7da75f111ec84640466c5835ed9",
+    );
+    // A changed module byte fails its MD5: not claimed.
+    let mut bad = d.clone();
+    bad[0x100] ^= 1;
+    let (_dir, r) = run_bytes(&bad);
+    assert!(r.formats.iter().all(|f| f.format != "dji_xv4"));
+    survives(cuts(&d, 0xb0, 4999));
+    survives(flips(&d, 0..0xaa).step_by(3));
+}
+
+// ---------------------------------------------------------------- Bosch
+
+#[test]
+fn bosch_fw_files() {
+    let Some((img, d)) = read("formats/boschtool__test.fw") else {
+        return;
+    };
+    let (dir, r) = run(&img);
+    let h = hit(&r, 0, "bosch_fw");
+    assert_eq!(h.length, Some(2292));
+    assert!(
+        h.description.contains("1 sections, 2 files"),
+        "{}",
+        h.description
+    );
+    // FACT's test: two files, `test_file_1.txt` and `test_file_2.txt`, both
+    // containing `test file!` (the stated lengths include a trailing NUL).
+    assert_file(
+        &dir,
+        &r,
+        "0x0.bosch_fw/test_file_1.txt",
+        23,
+        "6e1f0aa24bb1575eae81eac55f66df0860066579d3cd69cc5c3b9d9627f5fce7",
+    );
+    assert_eq!(
+        contents(&dir, "0x0.bosch_fw/test_file_2.txt"),
+        b"this is another test file!\n\n\0"
+    );
+    assert_file(
+        &dir,
+        &r,
+        "0x0.bosch_fw/test_file_2.txt",
+        29,
+        "e7b2cf496ec21666e36e39fa6b3dd6a8689716a2afc111490b9ec6195b2004db",
+    );
+    survives(cuts(&d, 0, 61));
+    survives(flips(&d, 0x400..0x420));
+    survives(flips(&d, 0x800..0x830));
+}

@@ -17,6 +17,7 @@ const ENTRY_MAGIC: u32 = 0x2387_ab76;
 const TABLE_AT: usize = 0x800;
 const ENTRY_LEN: usize = 128;
 const NAME_LEN: usize = 116;
+const MAX_FILES: usize = 16 * 1024;
 
 struct Entry<'a> {
     name: String,
@@ -30,7 +31,9 @@ fn entries(d: &[u8]) -> Option<Vec<Entry<'_>>> {
     }
     let count = u32_at(d, 0, false)? as usize;
     let table_end = count.checked_mul(ENTRY_LEN)?.checked_add(TABLE_AT)?;
-    if count == 0 || table_end > d.len() {
+    // Ambarella's own tools treat more than 16384 files as damage; the cap also
+    // bounds the work of one probe.
+    if count == 0 || count > MAX_FILES || table_end > d.len() {
         return None;
     }
     (0..count)

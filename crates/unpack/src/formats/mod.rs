@@ -5,12 +5,14 @@ use crate::Format;
 pub mod alphanetworks;
 pub mod ambarella;
 pub mod android_sparse;
+pub mod bosch;
 pub mod broadcom_sao;
 pub mod buffalo;
 pub mod bzip2;
 pub mod cpio;
 pub mod cramfs;
 pub mod dahua;
+pub mod dji;
 pub mod dlink_encrpted;
 pub mod dlink_mh01;
 pub mod dlink_shrs;
@@ -64,6 +66,8 @@ pub fn all() -> Vec<&'static dyn Format> {
         &alphanetworks::Alphanetworks,
         &broadcom_sao::BroadcomSao,
         &ambarella::Ambarella,
+        &dji::Dji,
+        &bosch::Bosch,
         &squashfs::Squashfs,
         &cramfs::Cramfs,
         &jffs2::Jffs2,
