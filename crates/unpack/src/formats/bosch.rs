@@ -60,7 +60,7 @@ fn sections(d: &[u8]) -> Option<(bool, Vec<&[u8]>, usize)> {
 fn records(plain: &[u8]) -> Vec<(String, &[u8])> {
     let mut out = Vec::new();
     let mut at = 0usize;
-    while let Some(h) = plain.get(at..at + FILE_HEADER) {
+    while let Some(h) = plain.get(at..at.saturating_add(FILE_HEADER)) {
         if u32_at(h, 0, true) != Some(FILE_MAGIC) {
             break;
         }
@@ -79,7 +79,7 @@ fn records(plain: &[u8]) -> Vec<(String, &[u8])> {
         if next < FILE_HEADER + len {
             break;
         }
-        at += next;
+        at = at.saturating_add(next);
     }
     out
 }
@@ -94,14 +94,10 @@ impl Format for Bosch {
     }
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
         let (nested, secs, end) = sections(data.get(start..)?)?;
-        let files: usize = if nested {
-            secs.iter().map(|s| records(&unxor(s)).len()).sum()
-        } else {
-            0
-        };
-        // A nested image must hold at least one file record, or it is encrypted
-        // or not this format.
-        if nested && files == 0 {
+        // A nested image must start with a file record, or it is encrypted or not
+        // this format. Only that record is read: the probe stays cheap.
+        let first = secs.first().and_then(|s| s.get(..4)).map(unxor);
+        if nested && first.and_then(|m| u32_at(&m, 0, true)) != Some(FILE_MAGIC) {
             return None;
         }
         Some(Probe::extract(
@@ -113,7 +109,7 @@ impl Format for Bosch {
             },
             if nested {
                 format!(
-                    "Bosch camera firmware, {} sections, {files} files (XOR-obfuscated)",
+                    "Bosch camera firmware, {} sections of file records (XOR-obfuscated)",
                     secs.len()
                 )
             } else {

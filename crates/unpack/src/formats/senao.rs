@@ -9,7 +9,8 @@
 //!   rest of the header. The "capwap" extension (firmware type 0) is not handled.
 //! - v2: 0x80 bytes, magic 0x30471688 at 0x7c, no known checksum and no size field
 //!   whose meaning is established, so the payload runs to the end of the input (as
-//!   FACT's unpacker reads it) and the candidate is weak.
+//!   FACT's unpacker reads it), the candidate is weak and only taken at the start
+//!   of a file.
 //!
 //! The payload is decrypted to `decrypted.bin`; for v1, padding beyond the stated
 //! size is dropped.
@@ -32,8 +33,11 @@ struct Header {
     checksum: bool,
 }
 
-fn parse(d: &[u8]) -> Option<Header> {
-    let v2 = u32_at(d, 0x7c, true) == Some(V2_MAGIC);
+fn parse(d: &[u8], whole_file: bool) -> Option<Header> {
+    // A v2 payload runs to the end of the input, so it is only taken at the start
+    // of a file: a chance match of the magic inside an image would otherwise hide
+    // everything after it from carving.
+    let v2 = whole_file && u32_at(d, 0x7c, true) == Some(V2_MAGIC);
     let h = if v2 {
         Header {
             version: 2,
@@ -82,7 +86,7 @@ impl Format for Senao {
         M
     }
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
-        let h = parse(data.get(start..)?)?;
+        let h = parse(data.get(start..)?, start == 0)?;
         Some(Probe::extract(
             Some((h.header_len + h.size) as u64),
             // A v2 header has only its 4-byte magic and a size that fits to go by.
@@ -112,7 +116,7 @@ impl Format for Senao {
         sink: &mut Sink,
     ) -> Result<u64, Error> {
         let d = data.get(start..).unwrap_or_default();
-        let h = parse(d)
+        let h = parse(d, start == 0)
             .ok_or_else(|| Error::bad(format!("Senao header at 0x{start:x} no longer valid")))?;
         let end = h.header_len + h.size;
         let payload = d.get(h.header_len..end).unwrap_or_default();
