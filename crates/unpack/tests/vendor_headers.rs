@@ -661,3 +661,31 @@ fn bosch_fw_files() {
     survives(flips(&d, 0x400..0x420));
     survives(flips(&d, 0x800..0x830));
 }
+
+// ---------------------------------------------------------------- MaxLinear Puma 8
+
+/// A CableLabs-signed DOCSIS image: the PKCS#7 block is recorded with its signers,
+/// and the uImages after the vendor header are carved as before. Offsets and names
+/// read by hand from the fixture (`openssl pkcs7 -inform DER -print_certs` lists
+/// the same organisations).
+#[test]
+fn maxlinear_puma8_signature_block() {
+    let Some((img, d)) = read("formats/maxlinear__maxlinear-puma-8-vendor-image.bin") else {
+        return;
+    };
+    let (_dir, r) = run(&img);
+    let h = hit(&r, 0, "pkcs7_signed");
+    assert_eq!(h.length, Some(0xb7b));
+    assert!(
+        h.description.contains("CableLabs") && h.description.contains("Hitron Technologies Inc."),
+        "{}",
+        h.description
+    );
+    assert!(
+        hit(&r, 0xbed, "uimage")
+            .description
+            .contains("\"Junk Kernel\"")
+    );
+    survives(cuts(&d, 0x20, 301));
+    survives(flips(&d, 0..0x20));
+}

@@ -26,6 +26,7 @@ pub mod linux_kernel;
 pub mod lz4;
 pub mod lzma;
 pub mod lzo;
+pub mod pkcs7;
 pub mod romfs;
 pub mod senao;
 pub mod sevenz;
@@ -68,6 +69,7 @@ pub fn all() -> Vec<&'static dyn Format> {
         &ambarella::Ambarella,
         &dji::Dji,
         &bosch::Bosch,
+        &pkcs7::Pkcs7Signed,
         &squashfs::Squashfs,
         &cramfs::Cramfs,
         &jffs2::Jffs2,
