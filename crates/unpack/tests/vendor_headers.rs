@@ -177,45 +177,78 @@ fn senao_v2_payload_is_unxored() {
     assert!(r.formats.iter().all(|f| f.format != "senao"));
 }
 
-/// A v1 image as OpenWrt's `mksenaofw -e` lays it out (built here): the header
-/// checksum is the byte sum of the rest of the header.
-#[test]
-fn senao_v1_header_checksum() {
-    let payload = b"senao v1 payload, padded by the tool\0\0\0\0";
-    let size = 36u32;
+/// A v1 image as OpenWrt's `mksenaofw -e` lays it out (built here), with the
+/// capwap header (`-c`, `-n`) when `model` is given: the header checksum is the
+/// byte sum of the rest of the header and of the capwap header.
+fn senao_v1(payload: &[u8], size: u32, model: Option<&[u8]>) -> Vec<u8> {
     let mut h = vec![0u8; 0x60];
     h[4..8].copy_from_slice(&0x0101u32.to_be_bytes()); // vendor
     h[8..12].copy_from_slice(&0x0202u32.to_be_bytes()); // product
     h[12..15].copy_from_slice(b"123");
-    h[0x1c..0x20].copy_from_slice(&2u32.to_be_bytes()); // kernel
+    let kind: u32 = if model.is_some() { 0 } else { 2 }; // combo / kernel
+    h[0x1c..0x20].copy_from_slice(&kind.to_be_bytes());
     h[0x20..0x24].copy_from_slice(&size.to_be_bytes());
     h[0x5c..0x60].copy_from_slice(&0x1234_5678u32.to_be_bytes());
-    let sum: u32 = h.iter().map(|&b| b as u32).sum();
+    let mut cw = Vec::new();
+    if let Some(m) = model {
+        cw.extend_from_slice(b"all\0");
+        cw.extend_from_slice(&[0; 4]); // sku
+        for v in [3u32, 0, 1, 171101, 1, 8, 53] {
+            cw.extend_from_slice(&v.to_be_bytes());
+        }
+        cw.extend_from_slice(&(m.len() as u32).to_be_bytes());
+        cw.extend_from_slice(m);
+    }
+    let sum: u32 = h.iter().chain(&cw).map(|&b| b as u32).sum();
     h[0x58..0x5c].copy_from_slice(&sum.to_be_bytes());
-    let mut img = h.clone();
-    img.extend(
+    h.extend_from_slice(&cw);
+    h.extend(
         payload
             .iter()
             .enumerate()
             .map(|(i, &b)| b ^ (0x1234_5678u32 >> (i % 8)) as u8),
     );
+    h
+}
+
+#[test]
+fn senao_v1_header_checksum() {
+    let payload = b"senao v1 payload, padded by the tool\0\0\0\0";
+    for model in [None, Some(&b"ENS620EXT"[..])] {
+        let img = senao_v1(payload, 36, model);
+        let (dir, r) = run_bytes(&img);
+        let hit = hit(&r, 0, "senao");
+        assert!(
+            hit.description.contains("v1: 36 bytes"),
+            "{}",
+            hit.description
+        );
+        assert!(hit.description.contains("header checksum ok"));
+        assert_eq!(contents(&dir, "0x0.senao/decrypted.bin"), &payload[..36]);
+        // A wrong checksum is not claimed.
+        let mut bad = img.clone();
+        bad[0x10] ^= 1;
+        let (_dir, r) = run_bytes(&bad);
+        assert!(r.formats.iter().all(|f| f.format != "senao"));
+        survives(cuts(&img, img.len(), 1));
+    }
+}
+
+/// The long v2 header keeps the magic at 0xb4 (FACT's "v2a").
+#[test]
+fn senao_v2_long_header() {
+    let mut img = vec![0u8; 0xb4];
+    img.extend_from_slice(&0x3047_1688u32.to_be_bytes());
+    let payload = b"long header payload";
+    img.extend(
+        payload
+            .iter()
+            .enumerate()
+            .map(|(i, &b)| b ^ (0x3047_1688u32 >> (i % 8)) as u8),
+    );
     let (dir, r) = run_bytes(&img);
-    let hit = hit(&r, 0, "senao");
-    assert!(
-        hit.description.contains("v1: 36 bytes"),
-        "{}",
-        hit.description
-    );
-    assert!(hit.description.contains("header checksum ok"));
-    assert_eq!(
-        contents(&dir, "0x0.senao/decrypted.bin"),
-        &payload[..size as usize]
-    );
-    // A wrong checksum is not claimed.
-    let mut bad = img.clone();
-    bad[0x10] ^= 1;
-    let (_dir, r) = run_bytes(&bad);
-    assert!(r.formats.iter().all(|f| f.format != "senao"));
+    assert!(hit(&r, 0, "senao").description.contains("v2: 19 bytes"));
+    assert_eq!(contents(&dir, "0x0.senao/decrypted.bin"), payload);
 }
 
 // ---------------------------------------------------------------- D-Link MH01
