@@ -693,6 +693,16 @@ fn bosch_fw_files() {
     survives(cuts(&d, 0, 61));
     survives(flips(&d, 0x400..0x420));
     survives(flips(&d, 0x800..0x830));
+    // Data that does not start with a file record (later, encrypted firmware) is
+    // not claimed, nor is its sub-header on its own.
+    let mut enc = d.clone();
+    enc[0x800] ^= 0xff;
+    let (_dir, r) = run_bytes(&enc);
+    assert!(
+        r.formats.iter().all(|f| f.format != "bosch_fw"),
+        "{:#?}",
+        r.formats
+    );
 }
 
 // ---------------------------------------------------------------- MaxLinear Puma 8

@@ -94,6 +94,12 @@ impl Format for Bosch {
     }
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
         let (nested, secs, end) = sections(data.get(start..)?)?;
+        // A single (non-nested) image is only taken at the start of a file: the
+        // sub-headers of a nested image carry the same magic and must not be
+        // claimed on their own when the nested image was refused (encrypted).
+        if !nested && start != 0 {
+            return None;
+        }
         // A nested image must start with a file record, or it is encrypted or not
         // this format. Only that record is read: the probe stays cheap.
         let first = secs.first().and_then(|s| s.get(..4)).map(unxor);
