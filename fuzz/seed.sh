@@ -18,4 +18,12 @@ head -c 65536 "$src"/tpl__test.tpl > "$here/corpus/tplink/tpl-head.bin"
 cp "$src"/android_simg__simg.img "$here/corpus/android_sparse/"
 cp "$src"/linuxkernel__zImage_be32 "$src"/linuxkernel__bogus_image.bin "$here/corpus/linux_kernel/"
 cp "$src"/patool__test.cpio "$here/corpus/cpio/"
+# Vendor headers (their corpus folder is named after the target).
+for pair in buffalo_enc:buffalo__buffalo.bin senao:senao__testfw_1.enc dlink_mh01:dlink__fw_mh01_test.bin \
+    tenvis_pk2:tenvis_pk2__test.pk2 tenvis_pk2:tenvis_pk2__broken.pk2 grain_media:grain_media__test.gm8126 \
+    alphanetworks:alphanetworks__test_sample alphanetworks:alphanetworks__test_sample_inverted \
+    broadcom_sao:broadcom__broadcom-sao.bin ambarella_romfs:ambarella__ambarella_rom.fs dji_xv4:dji__dji.img \
+    bosch_fw:boschtool__test.fw pkcs7_signed:maxlinear__maxlinear-puma-8-vendor-image.bin; do
+  mkdir -p "$here/corpus/${pair%%:*}"; cp "$src/${pair#*:}" "$here/corpus/${pair%%:*}/"
+done
 echo "seeded $(find "$here/corpus" -type f | wc -l) files"
