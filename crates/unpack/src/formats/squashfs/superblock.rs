@@ -135,12 +135,6 @@ impl Super {
                 self.block_size, self.block_log
             ));
         }
-        if self.major == 1 && self.block_size > 1 << 15 {
-            return Err(format!(
-                "block size {} is too large for version 1",
-                self.block_size
-            ));
-        }
         if self.major < 4 && self.block_size > 1 << 16 {
             return Err(format!(
                 "block size {} is too large for version {}",
