@@ -401,6 +401,17 @@ fn carved_from_inside_a_larger_blob() {
         // Exactly bytes_used: the noise after it is not padding.
         assert_eq!(h.length, Some(img.len() as u64));
         assert_eq!(manifest(&entries(&r, at as u64)), want);
+
+        // Followed by the zeros mkfs pads to 4 KiB with, the padding is included.
+        let mut padded = img.clone();
+        padded.resize(img.len().div_ceil(4096) * 4096, 0);
+        padded.extend(noise(100, 4));
+        let (r, _d) = unpack_bytes(&padded);
+        assert!(squashfs_errors(&r).is_empty(), "{:#?}", r.errors);
+        assert_eq!(
+            hit(&r, 0).length,
+            Some(img.len().div_ceil(4096) as u64 * 4096)
+        );
     }
 }
 
@@ -526,6 +537,11 @@ fn lying_sizes_fail_and_the_rest_is_extracted() {
         let errs = squashfs_errors(&r);
         assert_eq!(errs.len(), 1, "{errs:#?}");
         assert!(errs[0].contains("2 entries failed"), "{errs:#?}");
+        // The first data block sits right after the 51-byte superblock.
+        assert!(
+            errs[0].contains("/liar: reading data of liar: data block at 0x33 holds 100 bytes"),
+            "{errs:#?}"
+        );
         assert!(errs[0].contains("squashfs at 0x0"), "{errs:#?}");
         let recs = entries(&r, 0);
         let good = recs.iter().find(|f| f.fs_path == "/zgood").unwrap();
