@@ -241,7 +241,6 @@ impl Writer {
     }
 
     /// Writes `n` (and below it, everything it holds); returns its inode reference.
-    /// `parent` is the reference the enclosing directory's inode will have.
     fn node(&mut self, n: &Node) -> u64 {
         let be = self.o.be;
         match &n.kind {
