@@ -191,9 +191,16 @@ impl Format for TplinkImg0 {
             .iter()
             .map(|p| format!("{} at 0x{:x}+{}", p.index, p.offset, p.len))
             .collect();
+        // A header claiming more than the input holds is as likely a chance match
+        // of the 4-byte magic as a truncated image: weak, so a failure stays quiet.
+        let confidence = if total > d.len() as u64 {
+            Confidence::Weak
+        } else {
+            Confidence::Strong
+        };
         Some(Probe::extract(
             Some(total.min(d.len() as u64)),
-            Confidence::Strong,
+            confidence,
             format!(
                 "TP-Link IMG0 {pre}product 0x{:04x}, language 0x{:04x}{language}, {} bytes{}, header {} bytes, words 0x{:08x} 0x{:08x} 0x{:08x}, parts {}",
                 h.product,
