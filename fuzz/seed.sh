@@ -4,7 +4,7 @@ set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 src="${CORPUS:-$here/../../shared/corpus}/formats"
 seed() { mkdir -p "$here/corpus/$1"; shift; for f in "$@"; do [ -f "$f" ] && cp "$f" "$here/corpus/${target}/" || true; done; }
-for target in squashfs cramfs jffs2 yaffs2 ubi romfs uimage fit trx tplink android_sparse linux_kernel cpio; do mkdir -p "$here/corpus/$target"; done
+for target in squashfs cramfs jffs2 yaffs2 ubi romfs uimage fit trx tplink android_sparse linux_kernel cpio vxworks_memfs tplink_img0; do mkdir -p "$here/corpus/$target"; done
 cp "$src"/squashFS__* "$src"/dissect-squashfs_* "$src"/binwalk-squashfs.bin "$here/corpus/squashfs/"
 cp "$src"/binwalk-cramfs.bin "$src"/sevenz__cramfs.img "$here/corpus/cramfs/"
 cp "$src"/jffs2__* "$here/corpus/jffs2/"
@@ -26,4 +26,10 @@ for pair in buffalo_enc:buffalo__buffalo.bin senao:senao__testfw_1.enc dlink_mh0
     bosch_fw:boschtool__test.fw pkcs7_signed:maxlinear__maxlinear-puma-8-vendor-image.bin; do
   mkdir -p "$here/corpus/${pair%%:*}"; cp "$src/${pair#*:}" "$here/corpus/${pair%%:*}/"
 done
+# TP-Link VxWorks: the MemFS table and first files, and the update file's head.
+fw="${CORPUS:-$here/../../shared/corpus}/firmware/tplink-vxworks.fw"
+if [ -f "$fw" ]; then
+  dd if="$fw" of="$here/corpus/vxworks_memfs/memfs-head.bin" iflag=skip_bytes,count_bytes skip=$((0x12dc74)) count=16384 status=none
+  head -c 65536 "$fw" > "$here/corpus/tplink_img0/img0-head.bin"
+fi
 echo "seeded $(find "$here/corpus" -type f | wc -l) files"

@@ -34,9 +34,11 @@ pub mod squashfs;
 pub mod tar;
 pub mod tenvis_pk2;
 pub mod tplink;
+pub mod tplink_img0;
 pub mod trx;
 pub mod ubi;
 pub mod uimage;
+pub mod vxworks_memfs;
 pub mod xiaomi;
 pub mod xz;
 pub mod yaffs2;
@@ -49,6 +51,7 @@ pub mod zstd;
 pub fn all() -> Vec<&'static dyn Format> {
     vec![
         &tplink::Tplink,
+        &tplink_img0::TplinkImg0,
         &uimage::Uimage,
         &fit::Fit,
         &trx::Trx,
@@ -76,6 +79,7 @@ pub fn all() -> Vec<&'static dyn Format> {
         &yaffs2::Yaffs2,
         &ubi::Ubi,
         &romfs::Romfs,
+        &vxworks_memfs::VxworksMemfs,
         &ext::Ext,
         &tar::Tar,
         &cpio::Cpio,
