@@ -20,7 +20,7 @@ use std::io;
 use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use rayon::prelude::*;
 use sha2::{Digest, Sha256};
@@ -231,6 +231,51 @@ pub fn map_file(file: &fs::File) -> io::Result<Option<memmap2::Mmap>> {
     unsafe { memmap2::Mmap::map(file) }.map(Some)
 }
 
+/// CPU time each format has spent, in one input, on candidates it rejected (probes
+/// that said no, extractions that failed without writing anything).
+///
+/// Some probes must read the whole claimed span to validate it (a CRC or digest over
+/// the payload). A crafted input packed with such headers, each claiming the rest of
+/// the input, would otherwise cost candidates x size: output quotas do not bound CPU.
+/// Past 1 s plus 16 ns per input byte, a format is given up on for that input, with a
+/// warning. Real images reject few candidates and stay far below this.
+struct Rejects {
+    budget: Duration,
+    spent: Vec<Duration>,
+}
+
+impl Rejects {
+    fn new(len: usize, formats: usize) -> Rejects {
+        Rejects {
+            budget: Duration::from_secs(1) + Duration::from_nanos((len as u64).saturating_mul(16)),
+            spent: vec![Duration::ZERO; formats],
+        }
+    }
+
+    fn given_up(&self, fidx: usize) -> bool {
+        self.spent.get(fidx).is_some_and(|s| *s > self.budget)
+    }
+
+    /// Adds `took` to `fidx`; true when this crossed the budget.
+    fn charge(&mut self, fidx: usize, took: Duration) -> bool {
+        let budget = self.budget;
+        self.spent.get_mut(fidx).is_some_and(|s| {
+            let before = *s;
+            *s += took;
+            before <= budget && *s > budget
+        })
+    }
+
+    fn warning(&self, prov: &str, start: usize, format: &str) -> String {
+        format!(
+            "{prov}@0x{start:x}: {format} candidates rejected for more than {:.1} s of CPU time; \
+             later {format} candidates in this input are not examined (a crafted or unusually \
+             repetitive input)",
+            self.budget.as_secs_f64()
+        )
+    }
+}
+
 impl Run<'_> {
     /// Identifies and extracts the formats inside `data`, then recurses into the
     /// files extracted. `rel` is `data`'s path relative to the output folder (empty
@@ -248,15 +293,22 @@ impl Run<'_> {
         let mut cursor = 0usize;
         let mut covered: Vec<(u64, u64)> = Vec::new();
         let mut extracted_files: Vec<FileRecord> = Vec::new();
+        let mut rejects = Rejects::new(data.len(), self.formats.len());
 
         for (start, fidx) in self.scanner.candidates(data) {
-            if start < cursor {
+            if start < cursor || rejects.given_up(fidx) {
                 continue;
             }
             let fmt = self.formats[fidx];
+            let t = Instant::now();
             let probe = match catch_unwind(AssertUnwindSafe(|| fmt.probe(data, start))) {
                 Ok(Some(p)) => p,
-                Ok(None) => continue,
+                Ok(None) => {
+                    if rejects.charge(fidx, t.elapsed()) {
+                        part.warnings.push(rejects.warning(prov, start, fmt.name()));
+                    }
+                    continue;
+                }
                 Err(_) => {
                     part.errors.push(
                         self.err(
@@ -348,6 +400,7 @@ impl Run<'_> {
                 ));
             }
             let input_len = probe.len.unwrap_or((data.len() - start) as u64);
+            let t = Instant::now();
             let mut sink = Sink::new(
                 dir.clone(),
                 self.limits,
@@ -385,6 +438,9 @@ impl Run<'_> {
             };
             if consumed.is_none() && !wrote {
                 let _ = fs::remove_dir_all(&dir);
+                if rejects.charge(fidx, t.elapsed()) {
+                    part.warnings.push(rejects.warning(prov, start, fmt.name()));
+                }
                 continue;
             }
             let len = consumed.or(probe.len).unwrap_or(1).max(1);

@@ -534,3 +534,43 @@ fn a_container_prefix_does_not_hide_the_rest_of_a_file() {
     let g = r.files.iter().find(|f| f.fs_path == "/data.gz").unwrap();
     assert!(g.unpacked, "a whole-file container is flagged");
 }
+
+/// Headers whose probe must checksum the whole claimed payload, packed every 64
+/// bytes and each claiming the rest of the input: without a bound on the CPU time
+/// spent rejecting candidates this costs candidates x size (here about 65,000 CRCs of
+/// 2 MiB on average). The format is given up on with a warning, and a valid archive
+/// after the flood is still extracted.
+#[test]
+fn checksum_probe_flood_is_bounded_and_the_rest_is_analysed() {
+    let dir = tempfile::tempdir().unwrap();
+    let flood = 4usize << 20;
+    let mut img = vec![0u8; flood];
+    for at in (0..flood).step_by(64) {
+        // Broadcom SAO object header: magic, the data size twice (big-endian), and a
+        // data CRC at 0x34 that never matches.
+        let size = u32::try_from(flood - at - 64).unwrap();
+        img[at..at + 4].copy_from_slice(b"SOBJ");
+        img[at + 16..at + 20].copy_from_slice(&size.to_be_bytes());
+        img[at + 20..at + 24].copy_from_slice(&size.to_be_bytes());
+        img[at + 0x34..at + 0x38].copy_from_slice(&0x1234_5678u32.to_be_bytes());
+    }
+    img.extend_from_slice(&tar(&[("after.txt", b'0', "", b"still analysed")]));
+    let p = dir.path().join("flood.bin");
+    fs::write(&p, &img).unwrap();
+    let out = dir.path().join("out");
+    let r = unpack(&p, &out, &Limits::default(), None).unwrap();
+    assert!(
+        r.warnings
+            .iter()
+            .any(|w| w.contains("broadcom_sao candidates rejected") && w.contains("not examined")),
+        "{:?}",
+        r.warnings
+    );
+    assert!(
+        r.files
+            .iter()
+            .any(|f| f.path.ends_with("after.txt") && f.size == 14),
+        "{:?}",
+        r.files.iter().map(|f| &f.path).collect::<Vec<_>>()
+    );
+}

@@ -2,17 +2,25 @@
 
 use crate::Format;
 
+pub mod alphanetworks;
+pub mod ambarella;
 pub mod android_sparse;
 pub mod arcadyan;
+pub mod bosch;
+pub mod broadcom_sao;
+pub mod buffalo;
 pub mod bzip2;
 pub mod cpio;
 pub mod cramfs;
 pub mod dahua;
+pub mod dji;
 pub mod dlink_encrpted;
+pub mod dlink_mh01;
 pub mod dlink_shrs;
 pub mod draytek;
 pub mod ext;
 pub mod fit;
+pub mod grain_media;
 pub mod gzip;
 pub mod jffs2;
 pub mod linux_kernel;
@@ -20,14 +28,19 @@ pub mod lz4;
 pub mod lzma;
 pub mod lzo;
 pub mod pfs;
+pub mod pkcs7;
 pub mod romfs;
+pub mod senao;
 pub mod sevenz;
 pub mod squashfs;
 pub mod tar;
+pub mod tenvis_pk2;
 pub mod tplink;
+pub mod tplink_img0;
 pub mod trx;
 pub mod ubi;
 pub mod uimage;
+pub mod vxworks_memfs;
 pub mod xiaomi;
 pub mod xz;
 pub mod yaffs2;
@@ -40,6 +53,7 @@ pub mod zstd;
 pub fn all() -> Vec<&'static dyn Format> {
     vec![
         &tplink::Tplink,
+        &tplink_img0::TplinkImg0,
         &uimage::Uimage,
         &fit::Fit,
         &trx::Trx,
@@ -50,7 +64,18 @@ pub fn all() -> Vec<&'static dyn Format> {
         &dlink_shrs::DlinkShrs,
         &dlink_encrpted::DlinkEncrpted,
         &arcadyan::Arcadyan,
+        &dlink_mh01::DlinkMh01,
         &draytek::Draytek,
+        &buffalo::Buffalo,
+        &senao::Senao,
+        &tenvis_pk2::TenvisPk2,
+        &grain_media::GrainMedia,
+        &alphanetworks::Alphanetworks,
+        &broadcom_sao::BroadcomSao,
+        &ambarella::Ambarella,
+        &dji::Dji,
+        &bosch::Bosch,
+        &pkcs7::Pkcs7Signed,
         &squashfs::Squashfs,
         &cramfs::Cramfs,
         &jffs2::Jffs2,
@@ -58,6 +83,7 @@ pub fn all() -> Vec<&'static dyn Format> {
         &ubi::Ubi,
         &romfs::Romfs,
         &pfs::Pfs,
+        &vxworks_memfs::VxworksMemfs,
         &ext::Ext,
         &tar::Tar,
         &cpio::Cpio,

@@ -7,6 +7,7 @@ use std::rc::Rc;
 
 use super::bits::{bits, int};
 use super::meta::{Cursor, Fs};
+use super::v1;
 
 /// Bit of a data block size that means "stored uncompressed".
 const UNCOMPRESSED: u64 = 1 << 24;
@@ -57,9 +58,15 @@ impl<'f, 'a> FileReader<'f, 'a> {
         if self.blocks_left > 0 {
             self.blocks_left -= 1;
             let want = self.remaining.min(bs) as usize;
-            let w = self.fs.read(&mut self.list, 4)?;
-            let word = bits(&w, 0, 32, self.fs.sb.be).ok_or("short block list")?;
-            let csize = word & !UNCOMPRESSED;
+            // 1.x lists 16-bit sizes with their own flag bit; later versions 32-bit.
+            let v1 = self.fs.sb.major == 1;
+            let w = self.fs.read(&mut self.list, if v1 { 2 } else { 4 })?;
+            let word = bits(&w, 0, w.len() as u32 * 8, self.fs.sb.be).ok_or("short block list")?;
+            let (csize, raw_block) = if v1 {
+                v1::block_word(word)
+            } else {
+                (word & !UNCOMPRESSED, word & UNCOMPRESSED != 0)
+            };
             let at = self.fs.at(self.pos);
             if csize == 0 {
                 self.buf.clear();
@@ -78,7 +85,7 @@ impl<'f, 'a> FileReader<'f, 'a> {
                     .ok_or_else(|| {
                         format!("data block at 0x{at:x} runs past the end of the image")
                     })?;
-                self.buf = if word & UNCOMPRESSED != 0 {
+                self.buf = if raw_block {
                     raw.to_vec()
                 } else {
                     self.fs

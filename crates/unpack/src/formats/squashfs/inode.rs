@@ -1,11 +1,11 @@
-//! Inodes of versions 2, 3 and 4, read into one shape. Layouts are given as
+//! Inodes of every version, read into one shape (1.x in `v1`). Layouts are given as
 //! (bit position, width) pairs because versions 2 and 3 pack them as bit fields.
 
 use super::bits::bits;
 use super::meta::{Cursor, Fs};
 
 /// Longest symlink target accepted (Linux PATH_MAX).
-const MAX_LINK: u64 = 4096;
+pub const MAX_LINK: u64 = 4096;
 /// No fragment.
 pub const NO_FRAG: u32 = 0xffff_ffff;
 
@@ -56,6 +56,9 @@ pub fn read(fs: &mut Fs, iref: u64) -> Result<Inode, String> {
         block,
         offset: (iref & 0xffff) as usize,
     };
+    if fs.sb.major == 1 {
+        return super::v1::inode(fs, c, iref);
+    }
     let be = fs.sb.be;
     let major = fs.sb.major;
     // Every layout is at most 56 bytes before its variable part.

@@ -1,9 +1,7 @@
-//! squashfs 2.x, 3.x and 4.0 in both byte orders, with every compressor and the
+//! squashfs 1.x, 2.x, 3.x and 4.0 in both byte orders, with every compressor and the
 //! vendor LZMA variants found in router firmware. Our own reader (not backhand):
 //! the old versions and vendor forms matter for firmware, and every offset and size
 //! read from the image is checked before use.
-//!
-//! Version 1.x superblocks are recognised and reported, but not extracted.
 
 mod bits;
 mod decomp;
@@ -12,6 +10,7 @@ mod file;
 mod inode;
 mod meta;
 mod superblock;
+mod v1;
 
 use std::collections::{HashMap, HashSet};
 
@@ -89,13 +88,6 @@ impl Format for Squashfs {
     fn probe(&self, data: &[u8], start: usize) -> Option<Probe> {
         let d = data.get(start..)?;
         let sb = Super::parse(d).ok()?;
-        if sb.major == 1 {
-            return Some(Probe::extract(
-                Some(sb.bytes_used),
-                Confidence::Weak,
-                format!("squashfs 1.{} {} (not extracted)", sb.minor, sb.order()),
-            ));
-        }
         let used = sb.bytes_used;
         // Decoding the root inode's metadata block proves the file system; the first
         // compressed block of the inode or directory table names the compressor
@@ -140,11 +132,6 @@ impl Format for Squashfs {
         let d = data.get(start..).unwrap_or(&[]);
         let sb = Super::parse(d)
             .map_err(|e| Error::bad(format!("squashfs superblock at 0x{start:x}: {e}")))?;
-        if sb.major == 1 {
-            return Err(Error::bad(format!(
-                "squashfs 1.x at 0x{start:x} is recognised but not supported"
-            )));
-        }
         let used = sb.bytes_used as usize;
         let fs = Fs::new(d.get(..used).unwrap_or(d), sb, start);
         Walker::new(fs).run(sink)?;

@@ -35,6 +35,8 @@ pub struct Super {
     pub dir_table: u64,
     pub frag_table: u64,
     pub frags: u32,
+    /// Version 1.x only (zero otherwise): the uid and gid tables that close the image.
+    pub ids: super::v1::Ids,
 }
 
 impl Super {
@@ -73,6 +75,7 @@ impl Super {
                 inode_table: g(64, 8)?,
                 dir_table: g(72, 8)?,
                 frag_table: g(80, 8)?,
+                ids: super::v1::Ids::default(),
             }
         } else {
             let v3 = major == 3;
@@ -85,7 +88,7 @@ impl Super {
                 block_log: g(34, 2)? as u16,
                 flags: g(36, 1)? as u16,
                 compressor: GZIP,
-                root: if major == 1 { 0 } else { g(43, 8)? },
+                root: g(43, 8)?,
                 block_size: if major == 1 {
                     g(32, 2)? as u32
                 } else {
@@ -101,6 +104,16 @@ impl Super {
                     g(59, 4)?
                 } else {
                     0
+                },
+                ids: if major == 1 {
+                    super::v1::Ids {
+                        uid_start: g(12, 4)?,
+                        gid_start: g(16, 4)?,
+                        uids: g(37, 1)? as u32,
+                        gids: g(38, 1)? as u32,
+                    }
+                } else {
+                    super::v1::Ids::default()
                 },
             }
         };
@@ -131,7 +144,9 @@ impl Super {
         if !(1..=6).contains(&self.compressor) {
             return Err(format!("unknown compressor id {}", self.compressor));
         }
-        if self.bytes_used < 96 || self.bytes_used > avail {
+        // A 1.x superblock is 51 bytes; later ones 96.
+        let min = if self.major == 1 { 51 } else { 96 };
+        if self.bytes_used < min || self.bytes_used > avail {
             return Err(format!(
                 "bytes used {} is beyond the {} bytes available",
                 self.bytes_used, avail
@@ -157,11 +172,14 @@ impl Super {
         }
         // The root inode must be inside the inode table.
         let root_block = self.root >> 16;
-        if self.major > 1 && self.inode_table + root_block >= self.dir_table {
+        if self.inode_table + root_block >= self.dir_table {
             return Err(format!(
                 "root inode reference 0x{:x} is outside the inode table",
                 self.root
             ));
+        }
+        if self.major == 1 {
+            self.ids.validate(self)?;
         }
         Ok(())
     }
