@@ -8,7 +8,8 @@
 #   SYNTH      folder of bench/vulns.sh holding nvd/nvd-page-*.json (default /tmp/bv-300k);
 #              SYNTH=none skips the timing part
 #   PAGES      synthetic pages to use, 2,000 records each (default: all)
-#   RUNS       timed runs per measurement (default 5; the median is reported)
+#   RUNS       timed runs per measurement (default 3; the median is reported)
+#   REUSE=1    keep the synthetic databases a previous run left in WORKDIR/synth
 #   CBT_VENV   venv with cve-bin-tool (default WORKDIR/venv, created when missing)
 #   CORPUS     corpus folder (default ../shared/corpus beside the repository)
 #
@@ -22,7 +23,7 @@ repo=$PWD
 work=$(mkdir -p "${1:-target/bench-cvebintool}" && cd "${1:-target/bench-cvebintool}" && pwd)
 baseliner=${BASELINER:-$repo/target/release/baseliner}
 synth=${SYNTH:-/tmp/bv-300k}
-runs=${RUNS:-5}
+runs=${RUNS:-3}
 venv=${CBT_VENV:-$work/venv}
 corpus=${CORPUS:-$repo/../shared/corpus}
 page=$corpus/vulndata/nvd-cve-api-2.0-page.json
@@ -84,31 +85,56 @@ mapfile -t pages < <(ls "$synth"/nvd/nvd-page-*.json 2>/dev/null | sort)
 [ "${#pages[@]}" -gt 0 ] || { echo "no synthetic pages in $synth/nvd (run bench/vulns.sh first)" >&2; exit 1; }
 [ -n "${PAGES:-}" ] && pages=("${pages[@]:0:$PAGES}")
 s=$work/synth
-rm -rf "$s" && mkdir -p "$s"
+cbtdb=$s/home/.cache/cve-bin-tool/cve.db
+if [ "${REUSE:-0}" != 1 ] || [ ! -f "$s/kb.sqlite" ] || [ ! -f "$cbtdb" ]; then
+    rm -rf "$s" && mkdir -p "$s"
+    fresh=1
+else
+    fresh=0
+fi
 echo
-echo "## Time on the synthetic dump: ${#pages[@]} pages ($(( ${#pages[@]} * 2000 )) records), $runs runs each"
+echo "## Time on the synthetic dump: ${#pages[@]} pages ($(( ${#pages[@]} * 2000 )) records)"
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 "$py" "$helper" synthetic 1000 "$s"
 
-t0=$(now_ms)
-"$baseliner" db import --db "$s/kb.sqlite" "${pages[@]}" >/dev/null
-echo "baseliner db import: $(( $(now_ms) - t0 )) ms"
-t0=$(now_ms)
-HOME=$s/home "$py" "$helper" build-db "${pages[@]}" 2>&1 | grep -v '^DEBUG' || true
-echo "cve-bin-tool database build (its converter and writer): $(( $(now_ms) - t0 )) ms"
-ls -l "$s/kb.sqlite" "$s/home/.cache/cve-bin-tool/cve.db" | awk '{printf "  %s: %.1f MiB\n", $NF, $5 / 1048576}'
-
+if [ "$fresh" = 1 ]; then
+    t0=$(now_ms)
+    "$baseliner" db import --db "$s/kb.sqlite" "${pages[@]}" >/dev/null
+    echo "baseliner db import: $(( $(now_ms) - t0 )) ms"
+    t0=$(now_ms)
+    HOME=$s/home "$py" "$helper" build-db "${pages[@]}" 2>&1 | grep -v '^DEBUG' || true
+    echo "cve-bin-tool database build (its converter and writer): $(( $(now_ms) - t0 )) ms"
+else
+    echo "(REUSE=1: both databases left by a previous run)"
+fi
+ls -l "$s/kb.sqlite" "$cbtdb" | awk '{printf "  %s: %.1f MiB\n", $NF, $5 / 1048576}'
 # Warm the page cache for both databases before timing.
-cat "$s"/kb.sqlite* "$s/home/.cache/cve-bin-tool/cve.db" >/dev/null
+cat "$s"/kb.sqlite* "$cbtdb" >/dev/null
 
-ms=$(wall_ms sh -c '"$0" "$1" "$2" 1 >"$3" 2>/dev/null' "$match_json" "$s/kb.sqlite" "$s/components.json" "$s/baseliner-cpe.json")
-echo "baseliner process (read 1,000 components, open KB, match once, write JSON): median $ms ms"
-"$match_json" "$s/kb.sqlite" "$s/components.json" 7 2>&1 >/dev/null | grep match_ms \
-    | awk '{print $2}' | sort -n | awk '{a[NR]=$1} END {printf "baseliner match_components in process, 7 runs: median %s ms (min %s, max %s)\n", a[4], a[1], a[7]}'
+# baseliner: whole process, then match_components alone (7 runs in one process).
+for set in "" -sub; do
+    ms=$(wall_ms sh -c '"$0" "$1" "$2" 1 >"$3" 2>/dev/null' "$match_json" "$s/kb.sqlite" \
+        "$s/components$set.json" "$s/baseliner-cpe$set.json")
+    n=$("$py" -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$s/components$set.json")
+    echo "baseliner process, $n components (read list, open KB, match once, write JSON): median of $runs: $ms ms"
+    "$match_json" "$s/kb.sqlite" "$s/components$set.json" 7 2>&1 >/dev/null | grep match_ms \
+        | awk '{print $2}' | sort -n \
+        | awk -v n="$n" '{a[NR]=$1} END {printf "baseliner match_components alone, %s components, 7 runs: median %s ms (min %s, max %s)\n", n, a[4], a[1], a[7]}'
+done
 
+# cve-bin-tool: it scans cve_range once per product and query (no index on vendor,
+# product), so one run over 1,000 components takes minutes: the full set runs once (for
+# the match comparison), the 100-component subset $runs times.
 log=$s/cbt.log
-ms=$(HOME=$s/home wall_ms cbt --sbom cyclonedx --sbom-file "$s/sbom-cpe.cdx.json" -f json -o "$s/cbt-report.json")
-echo "cve-bin-tool process (--offline --sbom-file, JSON report): median $ms ms"
+t0=$(now_ms)
+HOME=$s/home cbt --sbom cyclonedx --sbom-file "$s/sbom-cpe.cdx.json" -f json -o "$s/cbt-report.json"
+echo "cve-bin-tool process, 1000 components (--offline --sbom-file, JSON report): one run: $(( $(now_ms) - t0 )) ms"
 "$py" "$helper" report "$s/cbt-report.json" "$s/cbt-cpe.json"
-HOME=$s/home "$py" "$helper" scan "$s/sbom-cpe.cdx.json" "$s/cbt-scan.json" "$runs" 2>&1 | grep -v '^DEBUG'
-cmp -s "$s/cbt-scan.json" "$s/cbt-cpe.json" && echo "in-process scan and CLI report: same matches"
+log=$s/cbt-sub.log
+ms=$(HOME=$s/home wall_ms cbt --sbom cyclonedx --sbom-file "$s/sbom-cpe-sub.cdx.json" -f json -o "$s/cbt-report-sub.json")
+echo "cve-bin-tool process, 100 components: median of $runs: $ms ms"
+HOME=$s/home "$py" "$helper" scan "$s/sbom-cpe-sub.cdx.json" "$s/cbt-scan-sub.json" "$runs" 2>&1 | grep -v '^DEBUG'
+"$py" "$helper" report "$s/cbt-report-sub.json" "$s/cbt-cpe-sub.json"
+cmp -s "$s/cbt-scan-sub.json" "$s/cbt-cpe-sub.json" && echo "cve-bin-tool in process and CLI report: same matches (subset)"
 "$py" "$helper" compare-synthetic "$s"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
