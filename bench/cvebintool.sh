@@ -136,5 +136,5 @@ echo "cve-bin-tool process, 100 components: median of $runs: $ms ms"
 HOME=$s/home "$py" "$helper" scan "$s/sbom-cpe-sub.cdx.json" "$s/cbt-scan-sub.json" "$runs" 2>&1 | grep -v '^DEBUG'
 "$py" "$helper" report "$s/cbt-report-sub.json" "$s/cbt-cpe-sub.json"
 cmp -s "$s/cbt-scan-sub.json" "$s/cbt-cpe-sub.json" && echo "cve-bin-tool in process and CLI report: same matches (subset)"
-"$py" "$helper" compare-synthetic "$s"
+"$py" "$helper" compare-synthetic "$s" "${pages[@]}"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

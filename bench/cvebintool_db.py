@@ -19,7 +19,9 @@ set. Subcommands:
                                timed RUNS times; matches to OUT
   report CBT_JSON OUT          cve-bin-tool CLI JSON report -> normalised match list
   table OUTDIR                 side-by-side accuracy table from the files the run left
-  compare-synthetic OUTDIR     match-set difference of the two tools on the synthetic run
+  compare-synthetic OUTDIR [PAGE...]
+                               match-set difference of the two tools on the synthetic run;
+                               with the pages, which configurations the differences come from
 
 Only reads and writes files under the paths it is given and $HOME/.cache/cve-bin-tool.
 """
@@ -582,7 +584,7 @@ def table(outdir: str) -> None:
         print(f"  {h}: {a} agree with NVD, {fp} false positive, {fn} false negative")
 
 
-def compare_synthetic(outdir: str) -> None:
+def compare_synthetic(outdir: str, pages: list[str]) -> None:
     d = Path(outdir)
     comps = json.loads((d / "components.json").read_text())
     # baseliner reports the component's display name and version; map to the identity
@@ -605,8 +607,36 @@ def compare_synthetic(outdir: str) -> None:
     print(f"synthetic matches: baseliner {len(bl)}, cve-bin-tool {len(cbt)}, both {len(both)}, "
           f"only baseliner {len(bl - cbt)}, only cve-bin-tool {len(cbt - bl)}")
     for name, s in (("only baseliner", bl - cbt), ("only cve-bin-tool", cbt - bl)):
-        for m in sorted(s)[:8]:
+        for m in sorted(s)[:5]:
             print(f"  {name}: {m[0]} {m[1]} {m[2]}")
+    if pages:
+        explain(sorted((bl - cbt) | (cbt - bl)), pages)
+
+
+def explain(diff: list[tuple], pages: list[str]) -> None:
+    """Which kind of configuration names the product of each differing match."""
+    from collections import Counter
+
+    want: dict[str, list[str]] = {}
+    for cve, key, _ in diff:
+        want.setdefault(cve, []).append(key)
+    kinds: Counter = Counter()
+    for page in pages:
+        with open(page, "rb") as f:
+            for v in json.load(f)["vulnerabilities"]:
+                rec = v["cve"]
+                for key in want.get(rec["id"], []):
+                    ops = set()
+                    for conf in rec.get("configurations", []):
+                        platform = any(not m["vulnerable"] for n in conf["nodes"]
+                                       for m in n["cpeMatch"])
+                        if any(":".join(m["criteria"].split(":")[3:5]) == key and m["vulnerable"]
+                               for n in conf["nodes"] for m in n["cpeMatch"]):
+                            ops.add(f"{conf.get('operator', 'OR')}"
+                                    f"{' with a platform not in the list' if platform else ''}")
+                    kinds[" + ".join(sorted(ops)) or "product not in record"] += 1
+    for k, n in kinds.most_common():
+        print(f"  differing matches from {k} configurations: {n}")
 
 
 def main(argv: list[str]) -> None:
@@ -623,8 +653,8 @@ def main(argv: list[str]) -> None:
         report(args[0], args[1])
     elif cmd == "table" and len(args) == 1:
         table(args[0])
-    elif cmd == "compare-synthetic" and len(args) == 1:
-        compare_synthetic(args[0])
+    elif cmd == "compare-synthetic" and args:
+        compare_synthetic(args[0], args[1:])
     else:
         sys.exit(__doc__)
 
