@@ -55,10 +55,15 @@ wall_ms() {
     done | median
 }
 
-# cve-bin-tool exits with the number of products with CVEs; 0 and 1 both mean it ran.
+# cve-bin-tool SBOM OUT: one offline run over a CycloneDX SBOM, JSON report to OUT. It
+# exits with the number of products with CVEs (0 and 1 both mean it ran). It will not
+# overwrite OUT (it would write output.cve-bin-tool.*.json into the current folder
+# instead), so OUT is removed first and it runs from WORKDIR.
 cbt() {
     local rc=0
-    "$venv/bin/cve-bin-tool" --offline --disable-version-check "$@" >"$log" 2>&1 || rc=$?
+    rm -f "$2"
+    (cd "$work" && "$venv/bin/cve-bin-tool" --offline --disable-version-check \
+        --sbom cyclonedx --sbom-file "$1" -f json -o "$2") >"$log" 2>&1 || rc=$?
     [ "$rc" -le 1 ] || { echo "cve-bin-tool failed ($rc), see $log" >&2; tail -20 "$log" >&2; exit 1; }
 }
 
@@ -72,7 +77,7 @@ HOME=$c/home "$py" "$helper" build-db "$page" 2>&1 | grep -v '^DEBUG' || true
 "$match_json" "$c/kb.sqlite" "$c/components-name.json" >"$c/baseliner-name.json" 2>/dev/null
 for mode in cpe name; do
     log=$c/cbt-$mode.log
-    HOME=$c/home cbt --sbom cyclonedx --sbom-file "$c/sbom-$mode.cdx.json" -f json -o "$c/cbt-$mode-report.json"
+    HOME=$c/home cbt "$c/sbom-$mode.cdx.json" "$c/cbt-$mode-report.json"
     "$py" "$helper" report "$c/cbt-$mode-report.json" "$c/cbt-$mode.json"
 done
 echo
@@ -127,11 +132,11 @@ done
 # the match comparison), the 100-component subset $runs times.
 log=$s/cbt.log
 t0=$(now_ms)
-HOME=$s/home cbt --sbom cyclonedx --sbom-file "$s/sbom-cpe.cdx.json" -f json -o "$s/cbt-report.json"
+HOME=$s/home cbt "$s/sbom-cpe.cdx.json" "$s/cbt-report.json"
 echo "cve-bin-tool process, 1000 components (--offline --sbom-file, JSON report): one run: $(( $(now_ms) - t0 )) ms"
 "$py" "$helper" report "$s/cbt-report.json" "$s/cbt-cpe.json"
 log=$s/cbt-sub.log
-ms=$(HOME=$s/home wall_ms cbt --sbom cyclonedx --sbom-file "$s/sbom-cpe-sub.cdx.json" -f json -o "$s/cbt-report-sub.json")
+ms=$(HOME=$s/home wall_ms cbt "$s/sbom-cpe-sub.cdx.json" "$s/cbt-report-sub.json")
 echo "cve-bin-tool process, 100 components: median of $runs: $ms ms"
 HOME=$s/home "$py" "$helper" scan "$s/sbom-cpe-sub.cdx.json" "$s/cbt-scan-sub.json" "$runs" 2>&1 | grep -v '^DEBUG'
 "$py" "$helper" report "$s/cbt-report-sub.json" "$s/cbt-cpe-sub.json"
