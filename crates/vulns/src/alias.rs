@@ -95,6 +95,29 @@ pub fn cpe_keys(name: &str) -> &'static [&'static str] {
         .unwrap_or(&[])
 }
 
+/// Products whose releases carry a suffix NVD files as the CPE *update* field, not the
+/// version: portable OpenSSH `7.7p1` is `openbsd:openssh:7.7:p1`, so a range ending at
+/// 7.7 includes it. `(vendor:product, suffix letter)`.
+const UPDATE_SUFFIX: &[(&str, char)] = &[("openbsd:openssh", 'p')];
+
+/// Splits `version` into its CPE version and update (`7.7p1` -> `7.7`, `p1`) for the
+/// products of [`UPDATE_SUFFIX`]; `None` for other products or versions without one.
+pub fn split_update<'a>(key: &str, version: &'a str) -> Option<(&'a str, &'a str)> {
+    let (_, letter) = UPDATE_SUFFIX.iter().find(|(k, _)| *k == key)?;
+    let at = version.rfind(*letter)?;
+    let (base, update) = version.split_at(at);
+    let digits = update.get(1..)?;
+    let ok = base.ends_with(|c: char| c.is_ascii_digit())
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit());
+    ok.then_some((base, update))
+}
+
+/// Whether `key` is one of the products of [`UPDATE_SUFFIX`].
+pub fn has_update_suffix(key: &str) -> bool {
+    UPDATE_SUFFIX.iter().any(|(k, _)| *k == key)
+}
+
 /// The component name to show for a `vendor:product` key (its first alias), if known.
 pub fn name_for_key(key: &str) -> Option<&'static str> {
     TABLE
@@ -126,6 +149,18 @@ mod tests {
             cpe_keys("point-to-point_protocol"),
             ["point-to-point_protocol_project:point-to-point_protocol"]
         );
+    }
+
+    #[test]
+    fn openssh_portable_suffix_splits_off() {
+        let k = "openbsd:openssh";
+        assert_eq!(split_update(k, "7.7p1"), Some(("7.7", "p1")));
+        assert_eq!(split_update(k, "9.3p2"), Some(("9.3", "p2")));
+        assert_eq!(split_update(k, "7.7"), None);
+        assert_eq!(split_update(k, "7.7p"), None);
+        assert_eq!(split_update(k, "p1"), None);
+        // Other products keep their letters in the version (OpenSSL 1.0.2p).
+        assert_eq!(split_update("openssl:openssl", "1.0.2p1"), None);
     }
 
     #[test]

@@ -120,6 +120,20 @@ impl Readers {
         Ok(a)
     }
 
+    /// Every record with a vulnerable criterion under one of `keys`.
+    pub(crate) fn records_of(&mut self, keys: &[String]) -> Res<Vec<i64>> {
+        let mut stmt =
+            self.conns[0].prepare_cached("SELECT DISTINCT cve FROM cpe_match WHERE key = ?1")?;
+        let mut out = Vec::new();
+        for k in keys {
+            let mut rows = stmt.query([k])?;
+            while let Some(r) = rows.next()? {
+                out.push(r.get(0)?);
+            }
+        }
+        Ok(out)
+    }
+
     /// Score, severity and summary per record key, for sorted, distinct `keys`.
     pub(crate) fn details(&mut self, keys: &[i64]) -> Res<HashMap<i64, Details>> {
         let (a, b) = split2(

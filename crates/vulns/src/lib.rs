@@ -308,8 +308,13 @@ impl Kb {
                     subject: h.subject,
                     rule: format!("cpe {} {}", s.key, h.rule),
                     unversioned: h.no_version,
+                    platform_assumed: false,
                 },
             ));
+        }
+        let suffix_keys = index.suffix_keys();
+        if !suffix_keys.is_empty() {
+            complex.extend(self.with_readers(|r| r.records_of(&suffix_keys))?);
         }
         complex.sort();
         complex.dedup();
@@ -377,6 +382,11 @@ impl Kb {
                 // that this version is affected: say so instead of guessing.
                 let status = if hit.unversioned {
                     rule.push_str(" (record states no version: needs the vendor's word)");
+                    "under_investigation"
+                } else if hit.platform_assumed {
+                    // The record applies to one hardware revision; which one this
+                    // device is was not stated.
+                    rule.push_str(" (hardware revision not stated: needs the vendor's word)");
                     "under_investigation"
                 } else {
                     "affected"

@@ -297,6 +297,18 @@ fn version_hits(c: &CpeCriterion, cpe: &Cpe, subject_version: &str) -> bool {
     if sv.is_numberless() {
         return false; // an unknown version proves nothing either way
     }
+    let key = cpe.key();
+    // For products whose release suffix is the CPE update (OpenSSH `7.7p1`), a bound
+    // without that suffix compares the version part alone: `versionEndIncluding 7.7`
+    // includes 7.7p1. A bound with one (`9.3p2`) compares whole versions.
+    let split = alias::split_update(&key, subject_version);
+    let base = split.map(|(b, _)| Version::parse(b));
+    let against = |bound: &str| -> &Version {
+        match &base {
+            Some(b) if alias::split_update(&key, bound).is_none() => b,
+            _ => &sv,
+        }
+    };
     let has_range = c.start_including.is_some()
         || c.start_excluding.is_some()
         || c.end_including.is_some()
@@ -307,21 +319,19 @@ fn version_hits(c: &CpeCriterion, cpe: &Cpe, subject_version: &str) -> bool {
             let ok = |bound: &Option<String>, f: fn(std::cmp::Ordering) -> bool| {
                 bound
                     .as_deref()
-                    .is_none_or(|b| f(sv.cmp(&Version::parse(b))))
+                    .is_none_or(|b| f(against(b).cmp(&Version::parse(b))))
             };
             ok(&c.start_including, |o| o.is_ge())
                 && ok(&c.start_excluding, |o| o.is_gt())
                 && ok(&c.end_including, |o| o.is_le())
                 && ok(&c.end_excluding, |o| o.is_lt())
         }
-        v => {
-            let want = if matches!(cpe.update.as_str(), "*" | "-" | "") {
-                Version::parse(v)
-            } else {
-                Version::parse(&format!("{v}-{}", cpe.update))
-            };
-            sv == want
-        }
+        v => match cpe.update.as_str() {
+            // `openssh:7.7:*` names every update of 7.7, 7.7p1 included.
+            "*" | "" => *against(v) == Version::parse(v),
+            "-" => sv == Version::parse(v),
+            u => sv == Version::parse(&format!("{v}-{u}")),
+        },
     }
 }
 
@@ -332,17 +342,24 @@ pub(crate) struct Hit {
     pub rule: String,
     /// The record states no version (`-`): affected status cannot be established.
     pub unversioned: bool,
+    /// The configuration needs a platform of a given revision (a hardware model
+    /// `v10`) and the revision of the device is not known: it may not apply.
+    pub platform_assumed: bool,
 }
 
 struct Eval {
     satisfied: bool,
     vulnerable: Vec<Hit>,
     context: Vec<String>,
+    /// A context criterion of a stated revision was met only by a subject whose
+    /// revision is unknown.
+    assumed: bool,
 }
 
 fn eval_node(node: &Node, by_key: &HashMap<&str, Vec<usize>>, subjects: &[Subject]) -> Eval {
     let mut vulnerable = Vec::new();
     let mut context = Vec::new();
+    let mut assumed = false;
     let mut hit_count = 0usize;
     for c in &node.matches {
         let Some(cpe) = Cpe::parse(&c.criteria) else {
@@ -362,7 +379,15 @@ fn eval_node(node: &Node, by_key: &HashMap<&str, Vec<usize>>, subjects: &[Subjec
                         subject: i,
                         rule: describe(c, &cpe),
                         unversioned: cpe.version == "-",
+                        platform_assumed: false,
                     });
+                } else if s.version == "*" && cpe.version != "*" {
+                    assumed = true;
+                    context.push(format!(
+                        "{} {} (revision not known)",
+                        cpe.key(),
+                        cpe.version
+                    ));
                 } else {
                     context.push(format!("{} {}", cpe.key(), cpe.version));
                 }
@@ -381,11 +406,13 @@ fn eval_node(node: &Node, by_key: &HashMap<&str, Vec<usize>>, subjects: &[Subjec
         satisfied = !satisfied;
         vulnerable.clear();
         context.clear();
+        assumed = false;
     }
     Eval {
         satisfied,
         vulnerable,
         context,
+        assumed,
     }
 }
 
@@ -412,6 +439,7 @@ fn eval_config(cfg: &Config, by_key: &HashMap<&str, Vec<usize>>, subjects: &[Sub
         .filter(|e| e.satisfied)
         .flat_map(|e| e.context.iter().cloned())
         .collect();
+    let assumed = evals.iter().any(|e| e.satisfied && e.assumed);
     evals
         .into_iter()
         .filter(|e| e.satisfied)
@@ -420,6 +448,7 @@ fn eval_config(cfg: &Config, by_key: &HashMap<&str, Vec<usize>>, subjects: &[Sub
             if !context.is_empty() {
                 h.rule = format!("{} with platform {}", h.rule, context.join(", "));
             }
+            h.platform_assumed = assumed;
             h
         })
         .collect()
@@ -450,11 +479,29 @@ impl<'a> Index<'a> {
         self.subjects
             .iter()
             .enumerate()
-            .filter(|(_, s)| !s.key.is_empty() && s.version != "*")
+            // Products with update suffixes are evaluated whole (`suffix_keys`).
+            .filter(|(_, s)| {
+                !s.key.is_empty() && s.version != "*" && !alias::has_update_suffix(&s.key)
+            })
             .map(|(i, s)| (i, s.key.clone(), Version::parse(&s.version)))
             .filter(|(_, _, v)| !v.is_numberless())
             .map(|(i, k, v)| (i, k, v.sort_key()))
             .collect()
+    }
+
+    /// Keys of subjects whose versions carry a CPE update suffix (OpenSSH `7.7p1`): one
+    /// version sort key cannot say how each bound compares, so their records are read
+    /// whole and evaluated by [`Index::match_record`] instead of through the index.
+    pub(crate) fn suffix_keys(&self) -> Vec<String> {
+        let mut keys: Vec<String> = self
+            .subjects
+            .iter()
+            .filter(|s| s.version != "*" && alias::has_update_suffix(&s.key))
+            .map(|s| s.key.clone())
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys
     }
 
     /// Whether some subject has CPE key `key`.
@@ -529,6 +576,44 @@ pub(crate) fn osv_hits(pkg: &OsvPackage, version: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn openssh_bounds_with_and_without_the_update_suffix() {
+        let crit = |ei: Option<&str>, ee: Option<&str>, cpe: &str| CpeCriterion {
+            vulnerable: true,
+            criteria: cpe.into(),
+            start_including: None,
+            start_excluding: None,
+            end_including: ei.map(Into::into),
+            end_excluding: ee.map(Into::into),
+        };
+        let any = "cpe:2.3:a:openbsd:openssh:*:*:*:*:*:*:*:*";
+        let hits =
+            |c: &CpeCriterion, v: &str| version_hits(c, &Cpe::parse(&c.criteria).unwrap(), v);
+        // A bound without the suffix compares the version part: 7.7p1 <= 7.7.
+        let le77 = crit(Some("7.7"), None, any);
+        assert!(hits(&le77, "7.7p1"));
+        assert!(hits(&le77, "7.7"));
+        assert!(!hits(&le77, "7.8p1"));
+        // A bound with one compares whole versions: 9.3p2 is fixed, 9.3p1 is not.
+        let lt93p2 = crit(None, Some("9.3p2"), any);
+        assert!(hits(&lt93p2, "9.3p1"));
+        assert!(!hits(&lt93p2, "9.3p2"));
+        // Exact: `7.4:p1` is that update only, `7.4:*` every update of 7.4.
+        let exact_p1 = crit(None, None, "cpe:2.3:a:openbsd:openssh:7.4:p1:*:*:*:*:*:*");
+        assert!(hits(&exact_p1, "7.4p1"));
+        assert!(!hits(&exact_p1, "7.4p2"));
+        let exact_any = crit(None, None, "cpe:2.3:a:openbsd:openssh:7.4:*:*:*:*:*:*:*");
+        assert!(hits(&exact_any, "7.4p2"));
+        assert!(!hits(&exact_any, "7.5p1"));
+        // Other products keep comparing whole versions (OpenSSL 1.0.2p > 1.0.2).
+        let ssl = crit(
+            Some("1.0.2"),
+            None,
+            "cpe:2.3:a:openssl:openssl:*:*:*:*:*:*:*:*",
+        );
+        assert!(!hits(&ssl, "1.0.2p"));
+    }
 
     fn comp(name: &str, version: &str) -> Component {
         Component {

@@ -307,6 +307,62 @@ fn device_level_cves_from_the_device_identity() {
     assert_eq!(ms[0].identity_source, "declaration");
 }
 
+/// NVD files portable OpenSSH as version `7.7` update `p1`, so CVE-2018-15473's
+/// "versionEndIncluding 7.7" includes 7.7p1 (fixed in 7.8); 7.8p1 is outside. Found by
+/// the cve-bin-tool comparison (`bench/cvebintool.sh`), where both tools missed it.
+#[test]
+fn openssh_portable_suffix_is_the_cpe_update() {
+    let Some(dir) = vulndata() else { return };
+    let (_t, kb) = full_kb(&dir);
+    let ms = kb
+        .match_components(
+            &[
+                comp("openssh", "7.7p1"),
+                comp("openssh-server", "7.8p1"),
+                comp("openssh-client", "7.7"),
+            ],
+            None,
+        )
+        .unwrap();
+    let has = |name: &str, id: &str| ms.iter().any(|m| m.component == name && m.id == id);
+    assert!(has("openssh", "CVE-2018-15473"), "{ms:?}");
+    assert!(has("openssh-client", "CVE-2018-15473"), "{ms:?}");
+    assert!(!has("openssh-server", "CVE-2018-15473"), "{ms:?}");
+    // Terrapin: OpenSSH before 9.6 (so 7.7p1 and 7.8p1 both).
+    assert!(has("openssh", "CVE-2023-48795"), "{ms:?}");
+    assert!(has("openssh-server", "CVE-2023-48795"), "{ms:?}");
+}
+
+/// CVE-2020-8423 applies to firmware 3.16.9 on hardware v10 only. A device declared
+/// without its hardware revision is not proven affected: the match says so.
+#[test]
+fn device_without_hardware_revision_is_under_investigation() {
+    let Some(dir) = vulndata() else { return };
+    let (_t, kb) = full_kb(&dir);
+    let wr841n = DeviceIdentity {
+        vendor: "TP-Link".into(),
+        product: "TL-WR841N".into(),
+        hardware_version: None,
+        firmware_version: "3.16.9".into(),
+        source: "declaration".into(),
+    };
+    let ms = kb.match_components(&[], Some(&wr841n)).unwrap();
+    let m = ms.iter().find(|m| m.id == "CVE-2020-8423").unwrap();
+    assert_eq!(m.vex_status, "under_investigation");
+    assert_eq!(
+        m.rule,
+        "cpe tp-link:tl-wr841n_firmware = 3.16.9 with platform tp-link:tl-wr841n v10 \
+         (revision not known) (hardware revision not stated: needs the vendor's word)"
+    );
+    // Another hardware revision does not match at all.
+    let v9 = DeviceIdentity {
+        hardware_version: Some("v9".into()),
+        ..wr841n
+    };
+    let ms = kb.match_components(&[], Some(&v9)).unwrap();
+    assert!(!ms.iter().any(|m| m.id == "CVE-2020-8423"), "{ms:?}");
+}
+
 #[test]
 fn kernel_stream_fixes_clear_cves_fixed_on_the_branch() {
     let Some(dir) = vulndata() else { return };
