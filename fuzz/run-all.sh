@@ -12,7 +12,7 @@ targets=("$@")
 [ "${#targets[@]}" -gt 0 ] || targets=(squashfs jffs2 ubi yaffs2 cramfs romfs cpio uimage fit trx tplink
   android_sparse linux_kernel lzma xz zstd lz4 lzo zlib bzip2 gzip tar zip sevenz ext unpack
   buffalo_enc senao dlink_mh01 tenvis_pk2 grain_media alphanetworks broadcom_sao ambarella_romfs dji_xv4 bosch_fw pkcs7_signed
-  tplink_img0 vxworks_memfs arcadyan pfs)
+  tplink_img0 vxworks_memfs arcadyan pfs dahua dlink_encrpted_img dlink_shrs draytek xiaomi)
 jobs="${FUZZ_JOBS:-1}"
 [ -d /dev/shm ] && export TMPDIR="${TMPDIR:-/dev/shm}"
 ./seed.sh >/dev/null

@@ -23,7 +23,9 @@ for pair in buffalo_enc:buffalo__buffalo.bin senao:senao__testfw_1.enc dlink_mh0
     tenvis_pk2:tenvis_pk2__test.pk2 tenvis_pk2:tenvis_pk2__broken.pk2 grain_media:grain_media__test.gm8126 \
     alphanetworks:alphanetworks__test_sample alphanetworks:alphanetworks__test_sample_inverted \
     broadcom_sao:broadcom__broadcom-sao.bin ambarella_romfs:ambarella__ambarella_rom.fs dji_xv4:dji__dji.img \
-    bosch_fw:boschtool__test.fw pkcs7_signed:maxlinear__maxlinear-puma-8-vendor-image.bin; do
+    bosch_fw:boschtool__test.fw pkcs7_signed:maxlinear__maxlinear-puma-8-vendor-image.bin \
+    dahua:dahua__dh.bin dlink_encrpted_img:dlink__testfile.encrpted_img dlink_shrs:dlink__test.dec \
+    draytek:draytek_vigor_167__valid_draytekvigor167_image.bin xiaomi:xiaomi_hdr__test.hdr1; do
   mkdir -p "$here/corpus/${pair%%:*}"; cp "$src/${pair#*:}" "$here/corpus/${pair%%:*}/"
 done
 # TP-Link VxWorks: the MemFS table and first files, and the update file's head.
