@@ -256,23 +256,28 @@ impl Rejects {
         self.spent.get(fidx).is_some_and(|s| *s > self.budget)
     }
 
-    /// Adds `took` to `fidx`; true when this crossed the budget.
-    fn charge(&mut self, fidx: usize, took: Duration) -> bool {
+    /// Adds `took` to the format at `fidx` (whose candidate at `start` was just
+    /// rejected); the warning to report when this crossed the budget.
+    fn charge(
+        &mut self,
+        fidx: usize,
+        took: Duration,
+        prov: &str,
+        start: usize,
+        format: &str,
+    ) -> Option<String> {
         let budget = self.budget;
-        self.spent.get_mut(fidx).is_some_and(|s| {
-            let before = *s;
-            *s += took;
-            before <= budget && *s > budget
+        let spent = self.spent.get_mut(fidx)?;
+        let before = *spent;
+        *spent += took;
+        (before <= budget && *spent > budget).then(|| {
+            format!(
+                "{prov}@0x{start:x}: {format} candidates rejected for more than {:.1} s of CPU \
+                 time; later {format} candidates in this input are not examined (a crafted or \
+                 unusually repetitive input)",
+                budget.as_secs_f64()
+            )
         })
-    }
-
-    fn warning(&self, prov: &str, start: usize, format: &str) -> String {
-        format!(
-            "{prov}@0x{start:x}: {format} candidates rejected for more than {:.1} s of CPU time; \
-             later {format} candidates in this input are not examined (a crafted or unusually \
-             repetitive input)",
-            self.budget.as_secs_f64()
-        )
     }
 }
 
@@ -304,9 +309,13 @@ impl Run<'_> {
             let probe = match catch_unwind(AssertUnwindSafe(|| fmt.probe(data, start))) {
                 Ok(Some(p)) => p,
                 Ok(None) => {
-                    if rejects.charge(fidx, t.elapsed()) {
-                        part.warnings.push(rejects.warning(prov, start, fmt.name()));
-                    }
+                    part.warnings.extend(rejects.charge(
+                        fidx,
+                        t.elapsed(),
+                        prov,
+                        start,
+                        fmt.name(),
+                    ));
                     continue;
                 }
                 Err(_) => {
@@ -438,9 +447,8 @@ impl Run<'_> {
             };
             if consumed.is_none() && !wrote {
                 let _ = fs::remove_dir_all(&dir);
-                if rejects.charge(fidx, t.elapsed()) {
-                    part.warnings.push(rejects.warning(prov, start, fmt.name()));
-                }
+                part.warnings
+                    .extend(rejects.charge(fidx, t.elapsed(), prov, start, fmt.name()));
                 continue;
             }
             let len = consumed.or(probe.len).unwrap_or(1).max(1);

@@ -9,39 +9,12 @@
 //! images binwalk carves from that blob are byte for byte the `.gif` files below.
 
 mod common;
-use common::{corpus, sha};
+use common::{fixture, run, run_bytes, sha};
 
 use std::fs;
 use std::io::Write;
-use std::path::{Path, PathBuf};
 
-use baseliner_unpack::{EntryKind, FileRecord, Limits, Report, extract_one, unpack};
-
-fn fixture(rel: &str) -> Option<PathBuf> {
-    let p = corpus()?.join(rel);
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!("skipping: corpus file {} is absent", p.display());
-        None
-    }
-}
-
-fn run(image: &Path) -> (tempfile::TempDir, Report) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let r = unpack(image, &out, &Limits::default(), None).unwrap();
-    (dir, r)
-}
-
-fn run_bytes(data: &[u8]) -> (tempfile::TempDir, Report) {
-    let dir = tempfile::tempdir().unwrap();
-    let img = dir.path().join("image.bin");
-    fs::write(&img, data).unwrap();
-    let out = dir.path().join("out");
-    let r = unpack(&img, &out, &Limits::default(), None).unwrap();
-    (dir, r)
-}
+use baseliner_unpack::{EntryKind, FileRecord, Limits, Report, extract_one};
 
 /// The one file whose path ends with `suffix`.
 fn file<'a>(r: &'a Report, suffix: &str) -> &'a FileRecord {

@@ -6,48 +6,14 @@
 //! (`zlib.crc32`, `hashlib`, `struct`) from the offsets each header states.
 
 mod common;
-use common::corpus;
+use common::{fixture, hit, run, run_bytes};
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use baseliner_unpack::formats::tplink::{Md5Check, parse_header};
-use baseliner_unpack::{FileRecord, FormatHit, Limits, Report, unpack};
+use baseliner_unpack::{FileRecord, Limits, Report, unpack};
 use sha2::{Digest, Sha256};
-
-fn fixture(rel: &str) -> Option<PathBuf> {
-    let p = corpus()?.join(rel);
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!("skipping: corpus file {} is absent", p.display());
-        None
-    }
-}
-
-fn run(image: &Path) -> (tempfile::TempDir, Report) {
-    let dir = tempfile::tempdir().unwrap();
-    let out = dir.path().join("out");
-    let r = unpack(image, &out, &Limits::default(), None).unwrap();
-    (dir, r)
-}
-
-fn run_bytes(data: &[u8]) -> (tempfile::TempDir, Report) {
-    let dir = tempfile::tempdir().unwrap();
-    let img = dir.path().join("image.bin");
-    fs::write(&img, data).unwrap();
-    let out = dir.path().join("out");
-    let r = unpack(&img, &out, &Limits::default(), None).unwrap();
-    (dir, r)
-}
-
-/// The top-level hit of `format` at `offset` in the image itself.
-fn hit<'a>(r: &'a Report, offset: u64, format: &str) -> &'a FormatHit {
-    r.formats
-        .iter()
-        .find(|h| h.file.is_empty() && h.offset == offset && h.format == format)
-        .unwrap_or_else(|| panic!("no {format} at 0x{offset:x}; found {:#?}", r.formats))
-}
 
 fn file<'a>(r: &'a Report, path: &str) -> &'a FileRecord {
     r.files

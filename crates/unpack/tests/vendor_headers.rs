@@ -10,42 +10,15 @@
 //! `openssl aes-128-cbc -d -md sha256` and the published passphrase.
 
 mod common;
-use common::{corpus, sha};
+use common::{fixture, hit, run_bytes, sha};
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use baseliner_unpack::{FileRecord, FormatHit, Limits, Report, unpack};
-
-fn fixture(rel: &str) -> Option<PathBuf> {
-    let p = corpus()?.join(rel);
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!("skipping: corpus file {} is absent", p.display());
-        None
-    }
-}
-
-fn run_bytes(data: &[u8]) -> (tempfile::TempDir, Report) {
-    let dir = tempfile::tempdir().unwrap();
-    let img = dir.path().join("image.bin");
-    fs::write(&img, data).unwrap();
-    let out = dir.path().join("out");
-    let r = unpack(&img, &out, &Limits::default(), None).unwrap();
-    (dir, r)
-}
+use baseliner_unpack::{FileRecord, Report};
 
 fn run(image: &Path) -> (tempfile::TempDir, Report) {
     run_bytes(&fs::read(image).unwrap())
-}
-
-/// The top-level hit of `format` at `offset` in the image itself.
-fn hit<'a>(r: &'a Report, offset: u64, format: &str) -> &'a FormatHit {
-    r.formats
-        .iter()
-        .find(|h| h.file.is_empty() && h.offset == offset && h.format == format)
-        .unwrap_or_else(|| panic!("no {format} at 0x{offset:x}; found {:#?}", r.formats))
 }
 
 fn file<'a>(r: &'a Report, path: &str) -> &'a FileRecord {
