@@ -25,7 +25,7 @@ python3 - "$bin" "$corpus" "$work" "$runs" "$db" <<'PY'
 import json, shutil, statistics, subprocess, sys, time
 from pathlib import Path
 bin_, corpus, work, runs, db = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3]), int(sys.argv[4]), sys.argv[5]
-stages = ["unpack", "inspect", "vulns", "evaluate", "label"]
+stages = ["unpack", "inspect", "vulns", "evaluate", "report"]
 print(f"median of {runs} runs; stage columns from assessment.json; floor = `baseliner unpack` alone\n")
 print("| image | assess wall ms | " + " | ".join(f"{s} ms" for s in stages) + " | floor (unpack) ms | assess / floor |")
 print("|---|---|" + "---|" * len(stages) + "---|---|")

@@ -62,6 +62,8 @@ impl Provision {
 #[serde(deny_unknown_fields)]
 struct SchemeHeader {
     profile: String,
+    /// Short heading for reports and labels, such as `ETSI EN 303 645 V2.1.1`.
+    title: String,
     name: String,
     edition: String,
 }
@@ -80,6 +82,8 @@ pub struct Profile {
     pub name: String,
     pub scheme_name: String,
     pub edition: String,
+    /// Short heading, with the level for levelled schemes (`Singapore CLS, level 2`).
+    pub title: String,
     /// For levelled schemes, the level this profile targets.
     pub level: Option<u8>,
     pub provisions: Vec<Provision>,
@@ -101,7 +105,6 @@ const FILES: &[(&str, &str)] = &[
     ("nistir-8425", include_str!("../standards/nistir-8425.toml")),
 ];
 const FLAGS: &str = include_str!("../standards/flags.toml");
-const CODES: &str = include_str!("../standards/codes.toml");
 
 /// Profile names scripts may rely on.
 pub const PROFILES: &[&str] = &[
@@ -149,6 +152,10 @@ pub fn profile(name: &str) -> Result<Profile, Error> {
         .collect();
     Ok(Profile {
         name: name.to_string(),
+        title: match level {
+            Some(l) => format!("{}, level {l}", file.scheme.title),
+            None => file.scheme.title,
+        },
         scheme_name: file.scheme.name,
         edition: file.scheme.edition,
         level,
@@ -180,15 +187,12 @@ pub fn flags() -> BTreeMap<String, String> {
         .clone()
 }
 
-/// Every finding code the mapping may name, with a short description.
+/// Every finding code the mapping may name, with its title (the contract's table).
 pub fn known_codes() -> BTreeMap<String, String> {
-    #[derive(Deserialize)]
-    struct C {
-        codes: BTreeMap<String, String>,
-    }
-    toml::from_str::<C>(CODES)
-        .map(|c| c.codes)
-        .unwrap_or_default()
+    baseliner_model::Code::ALL
+        .iter()
+        .map(|c| (c.as_str().to_string(), c.title().to_string()))
+        .collect()
 }
 
 /// The profile header of each embedded file, to check file and profile names agree.

@@ -5,7 +5,7 @@
 //! PASS; with neither, the verdict is INCONCLUSIVE and says what is missing.
 
 use baseliner_model::{
-    Finding, Obligation, Severity, Verdict, VerdictStatus, VerdictSummary, VulnMatch,
+    Code, Finding, Obligation, Outcome, Severity, Verdict, VerdictStatus, VerdictSummary, VulnMatch,
 };
 
 use crate::catalogue::{Method, Profile, Provision};
@@ -28,30 +28,21 @@ pub struct Inputs<'a> {
 /// A code the evaluation can cite: an inspect finding, or one derived from a vulnerability.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Citation {
-    pub code: String,
+    pub code: Code,
     pub severity: Severity,
     pub text: String,
 }
 
-/// CVSS base score from which a vulnerability counts as critical (VULN-002).
-pub const CRITICAL_CVSS: f64 = 9.0;
-
-/// Derives VULN-00x citations from vulnerability matches that affect the product.
+/// Derives VULN-00x citations from vulnerability matches that may affect the product.
 pub fn vuln_citations(vulns: &[VulnMatch]) -> Vec<Citation> {
     vulns
         .iter()
-        .filter(|v| v.vex_status == "affected" || v.vex_status == "under_investigation")
+        .filter(|v| v.may_affect())
         .map(|v| {
-            let (code, severity) = if v.kev {
-                ("VULN-001", Severity::Critical)
-            } else if v.cvss_score.is_some_and(|s| s >= CRITICAL_CVSS) {
-                ("VULN-002", Severity::Critical)
-            } else {
-                ("VULN-003", Severity::Medium)
-            };
+            let code = v.code();
             Citation {
-                code: code.to_string(),
-                severity,
+                code,
+                severity: code.info().severity,
                 text: format!(
                     "{} in {} {}{}",
                     v.id,
@@ -76,7 +67,7 @@ fn finding_citations(findings: &[Finding]) -> Vec<Citation> {
                 .collect::<Vec<_>>()
                 .join(", ");
             Citation {
-                code: f.code.clone(),
+                code: f.code,
                 severity: f.severity,
                 text: if at.is_empty() {
                     f.title.clone()
@@ -89,11 +80,8 @@ fn finding_citations(findings: &[Finding]) -> Vec<Citation> {
 }
 
 /// Whether a mapping entry names this code: exact, or `FAMILY-*`.
-pub fn code_matches(pattern: &str, code: &str) -> bool {
-    match pattern.strip_suffix('*') {
-        Some(prefix) => code.starts_with(prefix),
-        None => pattern == code,
-    }
+pub fn code_matches(pattern: &str, code: Code) -> bool {
+    code.matches(pattern)
 }
 
 enum Fact {
@@ -313,14 +301,14 @@ fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -
     let ics = decl.and_then(|d| d.ics.get(&prov.id));
     let ics_field = format!("ics.\"{}\"", prov.id);
 
-    let is_fail_code = |c: &Citation| prov.findings.iter().any(|pat| code_matches(pat, &c.code));
+    let is_fail_code = |c: &Citation| prov.findings.iter().any(|pat| code_matches(pat, c.code));
     let matching: Vec<&Citation> = cites
         .iter()
-        .filter(|c| is_fail_code(c) || prov.notes.iter().any(|pat| code_matches(pat, &c.code)))
+        .filter(|c| is_fail_code(c) || prov.notes.iter().any(|pat| code_matches(pat, c.code)))
         .collect();
     for c in &matching {
-        if !v.findings.contains(&c.code) {
-            v.findings.push(c.code.clone());
+        if !v.findings.iter().any(|f| f == c.code.as_str()) {
+            v.findings.push(c.code.as_str().to_string());
         }
     }
     let (failing, noted): (Vec<&Citation>, Vec<&Citation>) = matching
@@ -535,13 +523,12 @@ pub fn summarize(profile: &Profile, verdicts: &[Verdict]) -> VerdictSummary {
         }
     }
     s.outcome = if s.mandatory_fail > 0 {
-        "FAIL"
+        Outcome::Fail
     } else if s.mandatory_inconclusive > 0 {
-        "INCOMPLETE"
+        Outcome::Incomplete
     } else {
-        "MET"
-    }
-    .to_string();
+        Outcome::Met
+    };
     if let Some(max) = profile.level {
         let mut reached = 0;
         for level in 1..=max {

@@ -11,8 +11,8 @@ pub mod evaluate;
 pub mod securitytxt;
 
 use baseliner_model::{
-    ASSESSMENT_SCHEMA_VERSION, Assessment, Component, Finding, ImageInfo, ProductInfo, StageTiming,
-    ToolInfo, VulnMatch,
+    ASSESSMENT_SCHEMA_VERSION, Assessment, Component, Finding, ImageInfo, LiveTest, ProductInfo,
+    StageTiming, ToolInfo, VulnMatch,
 };
 
 pub use catalogue::{CATALOGUE_VERSION, Method, PROFILES, Profile, Provision, profile};
@@ -36,6 +36,8 @@ pub struct AssessmentInput<'a> {
     pub components: Vec<Component>,
     pub findings: Vec<Finding>,
     pub vulnerabilities: Vec<VulnMatch>,
+    /// Live tests of a lab device, when a probe ran.
+    pub live_tests: Vec<LiveTest>,
     pub declaration: Option<&'a Declaration>,
     pub timings: Vec<StageTiming>,
     pub tool_version: String,
@@ -68,11 +70,19 @@ pub fn assess(input: AssessmentInput<'_>) -> Assessment {
         },
         created: input.created,
         profile: input.profile.name.clone(),
+        scheme: baseliner_model::SchemeInfo {
+            profile: input.profile.name.clone(),
+            name: input.profile.scheme_name.clone(),
+            edition: input.profile.edition.clone(),
+            title: input.profile.title.clone(),
+            level: input.profile.level,
+        },
         image: input.image,
         product: input.declaration.map(product_info).unwrap_or_default(),
         components: input.components,
         findings: input.findings,
         vulnerabilities: input.vulnerabilities,
+        live_tests: input.live_tests,
         verdicts,
         summary,
         timings: input.timings,

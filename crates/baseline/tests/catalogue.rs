@@ -9,7 +9,11 @@ use baseliner_model::Obligation;
 fn every_profile_loads_with_unique_ids_and_known_codes_and_flags() {
     let codes = catalogue::known_codes();
     let flags = catalogue::flags();
-    assert!(codes.len() >= 30, "codes.toml lists {} codes", codes.len());
+    assert!(
+        codes.len() >= 30,
+        "the code table lists {} codes",
+        codes.len()
+    );
     for name in PROFILES {
         let p = catalogue::profile(name).unwrap_or_else(|e| panic!("{name}: {e}"));
         assert!(!p.provisions.is_empty(), "{name} has no provisions");
@@ -28,8 +32,11 @@ fn every_profile_loads_with_unique_ids_and_known_codes_and_flags() {
             assert!(!prov.checked_by.is_empty(), "{name} {}: no method", prov.id);
             for code in prov.findings.iter().chain(&prov.notes) {
                 assert!(
-                    codes.contains_key(code),
-                    "{name} {}: finding code {code} is not in standards/codes.toml",
+                    codes.contains_key(code)
+                        || code
+                            .strip_suffix('*')
+                            .is_some_and(|p| codes.keys().any(|c| c.starts_with(p))),
+                    "{name} {}: {code} is not a finding code (baseliner_model::Code)",
                     prov.id
                 );
             }
@@ -86,39 +93,6 @@ fn levels_of_singapore_cls_nest() {
 fn file_names_match_their_profile_headers() {
     for (stem, profile) in catalogue::embedded_headers() {
         assert_eq!(stem, profile);
-    }
-}
-
-/// The mapping may only name codes inspect really emits: compare with its table
-/// when that crate is in the checkout.
-#[test]
-fn codes_mirror_the_inspect_table() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../inspect/src/codes.rs");
-    let Ok(src) = std::fs::read_to_string(path) else {
-        eprintln!("skipping: {path} not present");
-        return;
-    };
-    let known = catalogue::known_codes();
-    let mut inspect = BTreeSet::new();
-    for part in src.split("c(").skip(1) {
-        let Some(rest) = part.trim_start().strip_prefix('"') else {
-            continue;
-        };
-        if let Some(code) = rest.split('"').next().filter(|c| c.contains('-')) {
-            inspect.insert(code.to_string());
-        }
-    }
-    for code in &inspect {
-        assert!(
-            known.contains_key(code),
-            "inspect code {code} missing from codes.toml"
-        );
-    }
-    for code in known.keys().filter(|c| !c.starts_with("VULN-")) {
-        assert!(
-            inspect.contains(code),
-            "codes.toml lists {code}, which inspect does not emit"
-        );
     }
 }
 

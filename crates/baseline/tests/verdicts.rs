@@ -4,19 +4,18 @@ use baseliner_baseline::{Date, Declaration, Inputs, catalogue, evaluate, summari
 use baseliner_model::{Evidence, Finding, Severity, Verdict, VerdictStatus, VulnMatch};
 
 fn finding(code: &str, severity: Severity, path: &str) -> Finding {
-    Finding {
-        code: code.into(),
-        family: "credentials".into(),
-        severity,
-        title: format!("{code} title"),
-        detail: String::new(),
-        evidence: vec![Evidence {
+    let mut f = Finding::new(
+        code.parse().unwrap(),
+        String::new(),
+        vec![Evidence {
             path: path.into(),
             provenance: format!("image.bin@0x120200:squashfs:{path}"),
             sha256: "00".repeat(32),
             ..Default::default()
         }],
-    }
+    );
+    f.severity = severity;
+    f
 }
 
 /// What inspect reports on the TP-Link WR841N v10 image (corpus README facts):
@@ -111,7 +110,7 @@ fn wr841n_fails_5_1_1_and_5_1_3_on_firmware_evidence() {
     // No provision may PASS on firmware silence.
     assert!(v.iter().all(|x| x.status != VerdictStatus::Pass));
     let s = summarize(&catalogue::profile("etsi-en-303-645").unwrap(), &v);
-    assert_eq!(s.outcome, "FAIL");
+    assert_eq!(s.outcome, baseliner_model::Outcome::Fail);
     assert!(s.mandatory_fail >= 3);
 }
 
@@ -225,12 +224,12 @@ fn kev_listed_vulnerability_fails_cra_2a() {
         component: "TL-WR841N".into(),
         version: "3.16.9".into(),
         rule: "cpe tp-link:tl-wr841n_firmware".into(),
-        identity_source: "declaration".into(),
+        identity_source: baseliner_model::IdentitySource::Declaration,
         cvss_score: Some(6.5),
         cvss_severity: Some("MEDIUM".into()),
         kev: true,
         summary: "authentication bypass".into(),
-        vex_status: "affected".into(),
+        vex_status: baseliner_model::VexStatus::Affected,
         vex_justification: None,
     };
     let v = run("eu-cra", &[], std::slice::from_ref(&m), None);
@@ -244,7 +243,7 @@ fn kev_listed_vulnerability_fails_cra_2a() {
     assert_eq!(get(&v, "II-2").status, VerdictStatus::Fail);
     // The same match marked not_affected by VEX does not count.
     let mut na = m;
-    na.vex_status = "not_affected".into();
+    na.vex_status = baseliner_model::VexStatus::NotAffected;
     let v = run("eu-cra", &[], &[na], None);
     assert_eq!(get(&v, "I-2a").status, VerdictStatus::Inconclusive);
 }

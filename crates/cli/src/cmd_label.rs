@@ -4,10 +4,9 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use baseliner_label::{
-    read_public_key, read_secret_key, render_png, render_svg, sign, statement_from, verify,
-};
+use baseliner_label::{read_public_key, read_secret_key, verify};
 use baseliner_model::Assessment;
+use baseliner_report::{Artefacts, Output};
 use clap::{Args, Subcommand};
 
 /// Registry base URL the QR code points under until a registry is configured.
@@ -62,34 +61,6 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
     std::fs::read(path).with_context(|| format!("reading {}", path.display()))
 }
 
-/// Writes label.svg, label.png and, when a key is given, label.json into `out`.
-/// `assess` calls this too, so both paths make identical labels.
-pub fn write_label(
-    a: &Assessment,
-    out: &Path,
-    key: Option<&Path>,
-    registry: &str,
-) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(out).with_context(|| format!("creating {}", out.display()))?;
-    let statement = statement_from(a, registry)?;
-    let svg = render_svg(&statement)?;
-    let png = render_png(&svg, 2.0)?;
-    let mut written = vec![];
-    for (name, bytes) in [("label.svg", svg.as_bytes()), ("label.png", png.as_slice())] {
-        let p = out.join(name);
-        std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
-        written.push(p);
-    }
-    if let Some(key) = key {
-        let pair = read_secret_key(key)?;
-        let (_, bytes) = sign(statement, &pair)?;
-        let p = out.join("label.json");
-        std::fs::write(&p, bytes).with_context(|| format!("writing {}", p.display()))?;
-        written.push(p);
-    }
-    Ok(written)
-}
-
 pub fn run(a: LabelArgs) -> Result<ExitCode> {
     match a.cmd {
         LabelCmd::Verify { label, key } => {
@@ -128,7 +99,14 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
             let a: Assessment = serde_json::from_slice(&bytes).with_context(|| {
                 format!("{} is not a baseliner assessment", assessment.display())
             })?;
-            for p in write_label(&a, &out, key.as_deref(), &registry)? {
+            let key = match &key {
+                Some(k) => Some(read_secret_key(k)?),
+                None => None,
+            };
+            std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+            let art = Artefacts::new(&a, &registry).with_key(key.as_ref());
+            let labels = [Output::LabelSvg, Output::LabelPng, Output::LabelJson];
+            for p in baseliner_report::outputs::write(&art, &out, labels)? {
                 println!("wrote {}", p.display());
             }
             Ok(ExitCode::SUCCESS)

@@ -6,12 +6,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use baseliner_vulns::sbom::SbomMeta;
-use baseliner_vulns::{DeviceIdentity, Kb};
+use baseliner_engine::{Engine, KbChoice};
+use baseliner_model::IdentitySource;
+use baseliner_report::sbom::SbomMeta;
+use baseliner_vulns::DeviceIdentity;
 use clap::{Args, ValueEnum};
 
-use crate::LimitArgs;
 use crate::cmd_db::DbPath;
+use crate::{LimitArgs, Progress};
 
 #[derive(Clone, Copy, ValueEnum)]
 pub enum SbomFormat {
@@ -51,37 +53,30 @@ pub struct SbomArgs {
 }
 
 pub fn run(a: SbomArgs) -> Result<ExitCode> {
+    let progress = Progress::new();
     // The temporary folder lives until the tree has been read, then is removed.
-    let (tree, _tmp) = crate::tree_for(&a.path, &a.limits)?;
-    let components = baseliner_inspect::inspect(&tree).components;
-
+    let (tree, _tmp) = baseliner_engine::open_tree(&a.path, &a.limits.limits(), &progress)?;
+    progress.finish();
     let device = match (&a.vendor, &a.model, &a.firmware_version) {
         (Some(v), Some(m), Some(f)) => Some(DeviceIdentity {
             vendor: v.clone(),
             product: m.clone(),
             hardware_version: a.hardware_version.clone(),
             firmware_version: f.clone(),
-            source: "declaration".into(),
+            source: IdentitySource::Declaration,
         }),
         _ => None,
     };
-    let vulns = if a.no_vulns {
-        Vec::new()
+    let engine = Engine::new(if a.no_vulns {
+        KbChoice::None
     } else {
-        let db = a.db.resolve()?;
-        if db.exists() {
-            let mut m = Kb::open(&db)?.match_components(&components, device.as_ref())?;
-            baseliner_vulns::vex::apply_evidence(&mut m, &components);
-            m
-        } else {
-            eprintln!(
-                "note: no knowledge base at {}; SBOM without vulnerabilities (see `baseliner db import`)",
-                db.display()
-            );
-            Vec::new()
-        }
-    };
-    let sbom_meta = SbomMeta {
+        KbChoice::Path(a.db.resolve()?)
+    })?;
+    let inv = engine.inventory(&tree, device.as_ref(), !a.no_vulns)?;
+    for n in &inv.notes {
+        eprintln!("note: {}", crate::note_text(n));
+    }
+    let meta = SbomMeta {
         name: a
             .path
             .file_name()
@@ -92,10 +87,11 @@ pub fn run(a: SbomArgs) -> Result<ExitCode> {
         tool_version: env!("CARGO_PKG_VERSION").into(),
         timestamp: None,
     };
+    let (c, v) = (&inv.components, &inv.vulnerabilities);
     let doc = match a.format {
-        SbomFormat::Cyclonedx => baseliner_vulns::sbom::cyclonedx(&components, &vulns, &sbom_meta),
-        SbomFormat::Spdx => baseliner_vulns::sbom::spdx(&components, &vulns, &sbom_meta),
-        SbomFormat::Openvex => baseliner_vulns::vex::openvex(&components, &vulns, &sbom_meta),
+        SbomFormat::Cyclonedx => baseliner_report::sbom::cyclonedx(c, v, &meta),
+        SbomFormat::Spdx => baseliner_report::sbom::spdx(c, v, &meta),
+        SbomFormat::Openvex => baseliner_report::openvex::openvex(c, v, &meta),
     };
     let text = serde_json::to_string_pretty(&doc)? + "\n";
     match &a.output {

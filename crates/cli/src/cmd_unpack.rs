@@ -48,7 +48,9 @@ pub fn run(a: UnpackArgs) -> Result<ExitCode> {
         };
         eprintln!(
             "  error: {loc} at 0x{:x} ({}): {}",
-            e.offset, e.format, e.reason
+            e.offset,
+            e.format,
+            crate::error_reason(e)
         );
     }
     println!(

@@ -128,32 +128,105 @@ fn main() -> ExitCode {
     }
 }
 
-/// The file tree of PATH: a directory as it is, or an image unpacked into a temporary
-/// folder (returned so that it lives as long as the tree is read).
-pub fn tree_for(
-    path: &std::path::Path,
-    limits: &LimitArgs,
-) -> Result<(baseliner_inspect::Tree, Option<tempfile::TempDir>)> {
-    let meta = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?;
-    if meta.is_dir() {
-        let tree = baseliner_inspect::Tree::from_dir(path)
-            .with_context(|| format!("walking {}", path.display()))?;
-        return Ok((tree, None));
+/// Progress of a run on a terminal (a spinner naming the stage), nothing in a pipe.
+pub struct Progress(Option<indicatif::ProgressBar>);
+
+impl Default for Progress {
+    fn default() -> Self {
+        Self::new()
     }
-    let tmp = tempfile::tempdir().context("creating a temporary folder")?;
-    let out = tmp.path().join("unpacked");
-    let pb = spinner();
-    let progress = |msg: &str| {
-        if let Some(pb) = &pb {
-            pb.set_message(msg.to_string());
+}
+
+impl Progress {
+    pub fn new() -> Self {
+        Progress(spinner())
+    }
+
+    pub fn finish(&self) {
+        if let Some(pb) = &self.0 {
+            pb.finish_and_clear();
         }
-    };
-    let report = baseliner_unpack::unpack(path, &out, &limits.limits(), Some(&progress))
-        .with_context(|| format!("unpacking {}", path.display()))?;
-    if let Some(pb) = &pb {
-        pb.finish_and_clear();
     }
-    Ok((baseliner_inspect::Tree::from_report(&report), Some(tmp)))
+}
+
+impl baseliner_engine::Observer for Progress {
+    fn stage(&self, stage: &str) {
+        if let Some(pb) = &self.0 {
+            pb.set_message(format!("{stage}..."));
+        }
+    }
+    fn unpack_progress(&self, msg: &str) {
+        if let Some(pb) = &self.0 {
+            pb.set_message(format!("unpack: {msg}"));
+        }
+    }
+}
+
+/// What the user reads for an engine note.
+pub fn note_text(n: &baseliner_engine::Note) -> String {
+    match n {
+        baseliner_engine::Note::NoKnowledgeBase { looked_at } => format!(
+            "no vulnerability knowledge base{}: known-vulnerability provisions stay INCONCLUSIVE; import NVD/OSV/KEV data with `baseliner db import FILE...`",
+            looked_at
+                .as_ref()
+                .map(|p| format!(" at {}", p.display()))
+                .unwrap_or_default()
+        ),
+    }
+}
+
+pub fn print_notes(notes: &[baseliner_engine::Note]) {
+    for n in notes {
+        println!("note: {}", note_text(n));
+    }
+}
+
+/// The flag that raises a quota.
+pub fn quota_flag(q: baseliner_unpack::QuotaKind) -> &'static str {
+    use baseliner_unpack::QuotaKind::*;
+    match q {
+        TotalBytes => "--max-bytes",
+        Files => "--max-files",
+        FileBytes => "--max-file-bytes",
+        Depth => "--max-depth",
+        Ratio => "--max-ratio",
+    }
+}
+
+/// The reason of an unpack error, with the flag that raises the quota behind it.
+pub fn error_reason(e: &baseliner_unpack::ExtractError) -> String {
+    match e.quota {
+        Some(q) => format!("{} (raise with {})", e.reason, quota_flag(q)),
+        None => e.reason.clone(),
+    }
+}
+
+/// The first unpack errors of a run, then a count pointing at the full listing.
+pub fn print_unpack_errors(
+    report: &baseliner_unpack::Report,
+    image: &str,
+    listing: &std::path::Path,
+) {
+    for e in report.errors.iter().take(10) {
+        let loc = if e.file.is_empty() {
+            image.to_string()
+        } else {
+            e.file.clone()
+        };
+        println!(
+            "unpack error: {loc} at 0x{:x} ({}): {}",
+            e.offset,
+            e.format,
+            error_reason(e)
+        );
+    }
+    if report.errors.len() > 10 {
+        println!(
+            "unpack errors: {} more in {}",
+            report.errors.len() - 10,
+            listing.display()
+        );
+    }
 }
 
 /// Writes `value` as pretty JSON to `path`.

@@ -103,7 +103,7 @@ fn sample_with_declaration_writes_every_output_and_gates() {
         .iter()
         .map(|t| t["stage"].as_str().unwrap())
         .collect();
-    assert_eq!(stages, ["unpack", "inspect", "vulns", "evaluate", "label"]);
+    assert_eq!(stages, ["unpack", "inspect", "vulns", "evaluate", "report"]);
     // Each finding's evidence names the file inside the image and its provenance.
     let key_finding = a["findings"]
         .as_array()

@@ -165,6 +165,7 @@ impl<'t> Context<'t> {
             offset,
             excerpt: excerpt.map(|s| clip(&s)),
             sha256: self.sha256(i).to_string(),
+            ..Default::default()
         }
     }
 

@@ -18,43 +18,10 @@ use baseliner_model::{Component, Finding, Severity};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
+pub use baseliner_model::{Code, CodeInfo, Family};
 pub use checks::hardening::{ElfInfo, HardeningSummary, Relro};
-pub use codes::{CODES, CodeInfo};
 pub use context::{Context, Hit};
 pub use tree::{Entry, Tree};
-
-/// A check family. The string form is the `family` field of a finding.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Family {
-    Credentials,
-    Crypto,
-    Services,
-    Components,
-    Hardening,
-    Update,
-}
-
-impl Family {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Family::Credentials => "credentials",
-            Family::Crypto => "crypto",
-            Family::Services => "services",
-            Family::Components => "components",
-            Family::Hardening => "hardening",
-            Family::Update => "update",
-        }
-    }
-    pub const ALL: [Family; 6] = [
-        Family::Credentials,
-        Family::Crypto,
-        Family::Services,
-        Family::Components,
-        Family::Hardening,
-        Family::Update,
-    ];
-}
 
 /// What one check produced.
 #[derive(Debug, Default)]
@@ -163,7 +130,7 @@ pub fn inspect_with(tree: &Tree, checks: &[Box<dyn Check>]) -> Inspection {
             .or_default() += 1;
         *summary
             .findings_by_family
-            .entry(f.family.clone())
+            .entry(f.family.as_str().to_string())
             .or_default() += 1;
     }
     summary.duration_ms = started.elapsed().as_millis() as u64;
@@ -182,6 +149,8 @@ impl Inspection {
     /// Findings with `code`.
     pub fn with_code(&self, code: &str) -> impl Iterator<Item = &Finding> + '_ {
         let code = code.to_string();
-        self.findings.iter().filter(move |f| f.code == code)
+        self.findings
+            .iter()
+            .filter(move |f| f.code.as_str() == code)
     }
 }

@@ -2,6 +2,7 @@
 //! `label.png` from that SVG with resvg and an embedded DejaVu Sans, so the picture is
 //! the same on every machine whatever fonts it has.
 
+use baseliner_model::Outcome;
 use qrcode::{Color, EcLevel, QrCode};
 
 use crate::Error;
@@ -39,32 +40,19 @@ fn fit(s: &str, max: usize) -> String {
     }
 }
 
-/// Human name of a profile.
-pub fn scheme_title(profile: &str) -> String {
-    match profile {
-        "etsi-en-303-645" => "ETSI EN 303 645 V2.1.1".into(),
-        "etsi-en-303-645-v3" => "ETSI EN 303 645 V3.1.3".into(),
-        "uk-psti" => "UK PSTI".into(),
-        "eu-cra" => "EU Cyber Resilience Act, Annex I".into(),
-        "nistir-8425" => "NIST IR 8425".into(),
-        p if p.starts_with("sg-cls-") => "Singapore CLS".into(),
-        p => p.to_string(),
-    }
-}
-
 fn headline(s: &Statement) -> (String, &'static str) {
-    let colour = match s.outcome.as_str() {
-        "MET" => "#15803d",
-        "INCOMPLETE" => "#b45309",
-        _ => "#b91c1c",
+    let colour = match s.outcome {
+        Outcome::Met => "#15803d",
+        Outcome::Incomplete => "#b45309",
+        Outcome::Fail => "#b91c1c",
     };
     let text = match s.level {
         Some(0) => "no level reached".to_string(),
         Some(l) => format!("level {l} reached"),
-        None => match s.outcome.as_str() {
-            "MET" => "mandatory provisions met".into(),
-            "INCOMPLETE" => "evidence incomplete".into(),
-            _ => "mandatory provisions failed".into(),
+        None => match s.outcome {
+            Outcome::Met => "mandatory provisions met".into(),
+            Outcome::Incomplete => "evidence incomplete".into(),
+            Outcome::Fail => "mandatory provisions failed".into(),
         },
     };
     (text, colour)
@@ -160,7 +148,7 @@ pub fn render_svg(s: &Statement) -> Result<String, Error> {
         h2 = HEIGHT - 2,
         bw = WIDTH - 30,
         full = WIDTH - 2,
-        scheme = fit(&scheme_title(&s.profile), 48),
+        scheme = fit(&s.scheme, 48),
         head = esc(&head),
         issued = esc(&s.issued),
         tool = esc(&s.tool_version),

@@ -1,6 +1,6 @@
 //! The signed statement: what the label claims, canonicalised (RFC 8785) and signed.
 
-use baseliner_model::Assessment;
+use baseliner_model::{Assessment, Outcome};
 use ed25519_dalek::{Signature, Signer, VerifyingKey};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -9,7 +9,7 @@ use crate::Error;
 use crate::keys::KeyPair;
 
 /// Version of the statement format.
-pub const LABEL_VERSION: &str = "1";
+pub const LABEL_VERSION: &str = "2";
 
 /// Verdict counts as stated on the label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -34,8 +34,10 @@ pub struct Statement {
     pub firmware_sha256: String,
     /// Profile name, such as `uk-psti`.
     pub profile: String,
-    /// `FAIL`, `INCOMPLETE` or `MET` (see the assessment summary).
-    pub outcome: String,
+    /// The scheme's short heading, such as `ETSI EN 303 645 V2.1.1`.
+    pub scheme: String,
+    /// The assessment's overall outcome.
+    pub outcome: Outcome,
     /// Level reached, for levelled schemes.
     pub level: Option<u8>,
     pub verdicts: VerdictCounts,
@@ -85,7 +87,8 @@ pub fn statement_from(a: &Assessment, registry_base: &str) -> Result<Statement, 
         firmware_version: a.product.firmware_version.clone(),
         firmware_sha256: a.image.sha256.clone(),
         profile: a.profile.clone(),
-        outcome: s.outcome.clone(),
+        scheme: a.scheme.title.clone(),
+        outcome: s.outcome,
         level: s.level,
         verdicts: VerdictCounts {
             pass: s.pass,

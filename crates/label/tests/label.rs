@@ -5,7 +5,8 @@ use baseliner_label::{
     verify, write_key_pair,
 };
 use baseliner_model::{
-    ASSESSMENT_SCHEMA_VERSION, Assessment, ImageInfo, ProductInfo, ToolInfo, VerdictSummary,
+    ASSESSMENT_SCHEMA_VERSION, Assessment, ImageInfo, Outcome, ProductInfo, SchemeInfo, ToolInfo,
+    VerdictSummary,
 };
 
 fn assessment() -> Assessment {
@@ -19,6 +20,13 @@ fn assessment() -> Assessment {
         },
         created: "2026-11-23T01:00:00Z".into(),
         profile: "uk-psti".into(),
+        scheme: SchemeInfo {
+            profile: "uk-psti".into(),
+            name: "UK PSTI".into(),
+            edition: "SI 2023/1007".into(),
+            title: "UK PSTI (SI 2023/1007)".into(),
+            level: None,
+        },
         image: ImageInfo {
             name: "tplink-wr841nv10-3.16.9.bin".into(),
             sha256: "ab".repeat(32),
@@ -36,6 +44,7 @@ fn assessment() -> Assessment {
         components: vec![],
         findings: vec![],
         vulnerabilities: vec![],
+        live_tests: vec![],
         verdicts: vec![],
         summary: VerdictSummary {
             fail: 1,
@@ -43,7 +52,7 @@ fn assessment() -> Assessment {
             inconclusive: 7,
             mandatory_fail: 1,
             mandatory_inconclusive: 7,
-            outcome: "FAIL".into(),
+            outcome: Outcome::Fail,
             ..Default::default()
         },
         timings: vec![],
@@ -61,7 +70,7 @@ fn signed() -> (KeyPair, Vec<u8>) {
 fn signed_label_verifies_and_states_the_assessment() {
     let (key, bytes) = signed();
     let label = verify(&bytes, &key.public()).unwrap();
-    assert_eq!(label.statement.outcome, "FAIL");
+    assert_eq!(label.statement.outcome, Outcome::Fail);
     assert_eq!(label.statement.firmware_sha256, "ab".repeat(32));
     assert_eq!(label.statement.issued, "2026-11-23");
     assert!(
@@ -83,8 +92,8 @@ fn changed_bytes_fail_verification_with_a_clear_message() {
     let (key, bytes) = signed();
     let text = String::from_utf8(bytes.clone()).unwrap();
 
-    // A value changed in place (same length, still canonical): the signature breaks.
-    let forged = text.replace("\"outcome\":\"FAIL\"", "\"outcome\":\"MET!\"");
+    // A value changed in place (still canonical): the signature breaks.
+    let forged = text.replace("\"outcome\":\"FAIL\"", "\"outcome\":\"MET\"");
     assert_ne!(forged, text);
     let e = verify(forged.as_bytes(), &key.public())
         .unwrap_err()

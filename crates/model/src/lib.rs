@@ -4,10 +4,18 @@
 //! can share them without depending on each other. Field names are part of the
 //! JSON contract: renaming one is a breaking change of the assessment schema.
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+mod codes;
+mod live;
+pub use codes::{Code, CodeInfo, Family, UnknownCode};
+pub use live::{LiveEvidence, LiveTest, TestOutcome};
+
 /// How bad a finding is. Ordered, so `>=` comparisons work for gating.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Info,
@@ -35,39 +43,126 @@ impl std::fmt::Display for Severity {
     }
 }
 
-/// Where something was seen: enough for a person to find it again in the image.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+/// Where something was seen: enough for a person to find it again, in the image or on
+/// the wire.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Evidence {
-    /// Path inside the unpacked filesystem that held it, such as `/etc/shadow`.
+    /// Path inside the unpacked filesystem that held it, such as `/etc/shadow`; empty
+    /// for evidence seen on the network.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
     pub path: String,
     /// Provenance chain from the image down to this file,
-    /// such as `image.bin@0x120200:squashfs:/etc/shadow`.
+    /// such as `image.bin@0x120200:squashfs:/etc/shadow`; for live evidence,
+    /// `host:port/protocol`.
     pub provenance: String,
     /// Byte offset inside the file, where the evidence is a part of it.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub offset: Option<u64>,
-    /// A short excerpt (one line, secrets elided where they would leak more than needed).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// A short excerpt or transcript (one line, secrets elided where they would leak more than needed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub excerpt: Option<String>,
-    /// SHA-256 of the whole file, hex.
+    /// SHA-256 of the whole file, hex; empty for live evidence.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    #[schemars(regex(pattern = r"^([0-9a-f]{64})?$"))]
     pub sha256: String,
+    /// Host a live test talked to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+    /// `tcp`, `udp`, or the application protocol (`telnet`, `ssh`, `tls`, `http`, ...).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub protocol: Option<String>,
+    /// When it was seen (RFC 3339 UTC), for live evidence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time: Option<String>,
+}
+
+/// How sure a finding is that the problem is present on the device as shipped.
+///
+/// Only `Certain` evidence can make a FAIL; weaker evidence leaves the provision
+/// INCONCLUSIVE with the finding attached.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Confidence {
+    /// The evidence may not be what it seems (a pattern match, a context not understood).
+    Possible,
+    /// The evidence shows the problem unless something the image does not show changes it.
+    Likely,
+    /// The evidence shows the problem is present as shipped.
+    Certain,
+}
+
+impl Confidence {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Confidence::Possible => "possible",
+            Confidence::Likely => "likely",
+            Confidence::Certain => "certain",
+        }
+    }
+}
+
+impl std::fmt::Display for Confidence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+fn certain() -> Confidence {
+    Confidence::Certain
 }
 
 /// One thing an inspection check established, identified by a stable code.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Finding {
     /// Stable code such as `CRED-001`. Renaming one is a breaking change.
-    pub code: String,
-    /// Check family: `credentials`, `crypto`, `services`, `components`, `hardening`, `update`.
-    pub family: String,
+    pub code: Code,
+    /// Check family; always the family of `code`.
+    pub family: Family,
     pub severity: Severity,
+    /// How sure the finding is; see [`Confidence`].
+    #[serde(default = "certain")]
+    pub confidence: Confidence,
+    /// Why the confidence is not `certain` (or what makes it certain), in one sentence.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence_reason: Option<String>,
     pub title: String,
     pub detail: String,
     pub evidence: Vec<Evidence>,
 }
 
+impl Finding {
+    /// A finding with the code table's family, severity and title, and full confidence.
+    pub fn new(code: Code, detail: impl Into<String>, evidence: Vec<Evidence>) -> Finding {
+        let i = code.info();
+        Finding {
+            code,
+            family: i.family,
+            severity: i.severity,
+            confidence: Confidence::Certain,
+            confidence_reason: None,
+            title: i.title.to_string(),
+            detail: detail.into(),
+            evidence,
+        }
+    }
+
+    /// The same finding with a lower (or stated) confidence and the reason.
+    pub fn with_confidence(mut self, c: Confidence, reason: impl Into<String>) -> Finding {
+        self.confidence = c;
+        self.confidence_reason = Some(reason.into());
+        self
+    }
+}
+
 /// A software component found in the image (one SBOM entry).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct Component {
     pub name: String,
     pub version: String,
@@ -86,8 +181,74 @@ pub struct Component {
     pub properties: std::collections::BTreeMap<String, String>,
 }
 
+/// VEX status of a vulnerability for the product (CycloneDX/OpenVEX vocabulary).
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum VexStatus {
+    Affected,
+    NotAffected,
+    UnderInvestigation,
+    Fixed,
+}
+
+impl VexStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VexStatus::Affected => "affected",
+            VexStatus::NotAffected => "not_affected",
+            VexStatus::UnderInvestigation => "under_investigation",
+            VexStatus::Fixed => "fixed",
+        }
+    }
+}
+
+impl std::fmt::Display for VexStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Where the identity a vulnerability was matched on came from.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdentitySource {
+    /// A version string inside a binary or library.
+    BinaryString,
+    /// A package database in the image (opkg, dpkg, apk, rpm).
+    PackageDb,
+    /// The manufacturer's declaration.
+    Declaration,
+    /// A vendor header of the image (model and version fields).
+    VendorHeader,
+    /// A banner seen on the network by a live test.
+    Network,
+}
+
+impl IdentitySource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentitySource::BinaryString => "binary-string",
+            IdentitySource::PackageDb => "package-db",
+            IdentitySource::Declaration => "declaration",
+            IdentitySource::VendorHeader => "vendor-header",
+            IdentitySource::Network => "network",
+        }
+    }
+}
+
+impl std::fmt::Display for IdentitySource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// A known vulnerability that applies to a component (or to the whole device).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
 pub struct VulnMatch {
     /// `CVE-2018-20679`, or an OSV id where no CVE exists.
     pub id: String,
@@ -96,8 +257,8 @@ pub struct VulnMatch {
     pub version: String,
     /// Which rule matched, for example `cpe busybox:busybox versionEndExcluding 1.30.0`.
     pub rule: String,
-    /// Where the identity came from: `binary-string`, `package-db`, `declaration`, `vendor-header`.
-    pub identity_source: String,
+    /// Where the identity came from.
+    pub identity_source: IdentitySource,
     /// CVSS base score and severity from the highest-version metric available.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss_score: Option<f64>,
@@ -107,16 +268,40 @@ pub struct VulnMatch {
     pub kev: bool,
     /// One-line description from the record.
     pub summary: String,
-    /// VEX status: `affected`, `not_affected`, `under_investigation`, `fixed`.
-    pub vex_status: String,
+    pub vex_status: VexStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vex_justification: Option<String>,
 }
 
+/// CVSS base score from which a vulnerability counts as critical (`VULN-002`).
+pub const CRITICAL_CVSS: f64 = 9.0;
+
+impl VulnMatch {
+    /// Whether the match may affect the product (affected, or not yet ruled out).
+    pub fn may_affect(&self) -> bool {
+        matches!(
+            self.vex_status,
+            VexStatus::Affected | VexStatus::UnderInvestigation
+        )
+    }
+
+    /// The finding code this match is cited as: the one classification every
+    /// renderer and the evaluation use.
+    pub fn code(&self) -> Code {
+        if self.kev {
+            Code::Vuln001
+        } else if self.cvss_score.is_some_and(|s| s >= CRITICAL_CVSS) {
+            Code::Vuln002
+        } else {
+            Code::Vuln003
+        }
+    }
+}
+
 mod assessment;
 pub use assessment::{
-    ASSESSMENT_SCHEMA_VERSION, Assessment, ImageInfo, Obligation, ProductInfo, StageTiming,
-    ToolInfo, Verdict, VerdictStatus, VerdictSummary,
+    ASSESSMENT_SCHEMA_VERSION, Assessment, ImageInfo, Obligation, Outcome, ProductInfo, SchemeInfo,
+    StageTiming, ToolInfo, Verdict, VerdictStatus, VerdictSummary, assessment_schema,
 };
 
 /// Current UTC time as RFC 3339 with second precision (`2026-11-23T03:05:00Z`), the

@@ -102,7 +102,7 @@ pub fn render_html(a: &Assessment) -> String {
         .clone()
         .or_else(|| a.product.model.clone())
         .unwrap_or_else(|| a.image.name.clone());
-    let scheme = crate::scheme_title(&a.profile);
+    let scheme = a.scheme.title.as_str();
     let _ = write!(
         o,
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>baseliner: {n} against {scheme}</title><style>{CSS}</style></head><body>
@@ -119,7 +119,7 @@ pub fn render_html(a: &Assessment) -> String {
     let _ = write!(
         o,
         r#"<h2>Summary</h2><div class="cards"><div class="card outcome-{oc}"><span>Mandatory provisions</span><b>{oc}</b></div>"#,
-        oc = esc(&s.outcome)
+        oc = esc(s.outcome.as_str())
     );
     if let Some(l) = s.level {
         let _ = write!(
@@ -239,8 +239,8 @@ pub fn render_html(a: &Assessment) -> String {
     }
     let mut first_of_code = std::collections::BTreeSet::new();
     for f in &a.findings {
-        let anchor = if first_of_code.insert(f.code.clone()) {
-            format!(" id=\"f-{}\"", esc(&f.code))
+        let anchor = if first_of_code.insert(f.code) {
+            format!(" id=\"f-{}\"", esc(f.code.as_str()))
         } else {
             String::new()
         };
@@ -248,7 +248,7 @@ pub fn render_html(a: &Assessment) -> String {
             o,
             r#"<details{anchor}><summary><span class="badge sev-{sev}">{sev}</span> <code>{code}</code> {title} <span class="muted small">({n} evidence)</span></summary><p>{detail}</p>"#,
             sev = f.severity.as_str(),
-            code = esc(&f.code),
+            code = esc(f.code.as_str()),
             title = esc(&f.title),
             n = f.evidence.len(),
             detail = esc(&f.detail),
@@ -335,7 +335,7 @@ pub fn render_html(a: &Assessment) -> String {
                 } else {
                     ""
                 },
-                esc(&v.vex_status),
+                esc(v.vex_status.as_str()),
                 esc(&v.summary),
             );
         }

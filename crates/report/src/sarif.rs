@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use baseliner_model::{Assessment, Severity};
+use baseliner_model::{Assessment, Code, Severity, VexStatus};
 use serde_json::{Value, json};
 
 const SARIF_SCHEMA: &str =
@@ -33,13 +33,13 @@ fn uri(path: &str) -> String {
 
 /// The SARIF log as a JSON value.
 pub fn to_sarif(a: &Assessment) -> Value {
-    let mut rules: BTreeMap<String, Value> = BTreeMap::new();
+    let mut rules: BTreeMap<Code, Value> = BTreeMap::new();
     let mut results = vec![];
     for f in &a.findings {
-        rules.entry(f.code.clone()).or_insert_with(|| {
+        rules.entry(f.code).or_insert_with(|| {
             json!({
                 "id": f.code,
-                "name": f.code.replace('-', ""),
+                "name": f.code.as_str().replace('-', ""),
                 "shortDescription": { "text": f.title },
                 "defaultConfiguration": { "level": level(f.severity) },
                 "properties": { "family": f.family, "security-severity": severity_score(f.severity) }
@@ -71,31 +71,22 @@ pub fn to_sarif(a: &Assessment) -> Value {
             "level": level(f.severity),
             "message": { "text": text },
             "locations": locations,
-            "properties": { "severity": f.severity.as_str() }
+            "properties": { "severity": f.severity.as_str(), "confidence": f.confidence.as_str() }
         }));
     }
     for v in &a.vulnerabilities {
-        let (code, sev) = if v.kev {
-            ("VULN-001", Severity::Critical)
-        } else if v.cvss_score.is_some_and(|s| s >= 9.0) {
-            ("VULN-002", Severity::Critical)
-        } else {
-            ("VULN-003", Severity::Medium)
-        };
-        rules.entry(code.into()).or_insert_with(|| {
+        let code = v.code();
+        let sev = code.info().severity;
+        rules.entry(code).or_insert_with(|| {
             json!({
                 "id": code,
-                "shortDescription": { "text": match code {
-                    "VULN-001" => "Known exploited vulnerability (CISA KEV)",
-                    "VULN-002" => "Known vulnerability with a critical CVSS score",
-                    _ => "Known vulnerability",
-                } },
+                "shortDescription": { "text": code.title() },
                 "defaultConfiguration": { "level": level(sev) },
             })
         });
         results.push(json!({
             "ruleId": code,
-            "level": if v.vex_status == "affected" { level(sev) } else { "note" },
+            "level": if v.vex_status == VexStatus::Affected { level(sev) } else { "note" },
             "message": { "text": format!("{} in {} {}: {} (VEX: {})", v.id, v.component, v.version, v.summary, v.vex_status) },
             "properties": { "cve": v.id, "kev": v.kev, "cvss": v.cvss_score, "rule": v.rule }
         }));

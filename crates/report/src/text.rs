@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use baseliner_model::{Assessment, Obligation, Severity, VerdictStatus};
+use baseliner_model::{Assessment, Obligation, Outcome, Severity, VerdictStatus};
 
 fn paint(s: &str, code: &str, color: bool) -> String {
     if color {
@@ -29,13 +29,13 @@ pub fn render_text(a: &Assessment, color: bool) -> String {
     let _ = writeln!(
         o,
         "{} — {} ({} provisions)",
-        crate::scheme_title(&a.profile),
+        &a.scheme.title,
         paint(
-            &s.outcome,
-            match s.outcome.as_str() {
-                "MET" => "1;32",
-                "INCOMPLETE" => "1;33",
-                _ => "1;31",
+            s.outcome.as_str(),
+            match s.outcome {
+                Outcome::Met => "1;32",
+                Outcome::Incomplete => "1;33",
+                Outcome::Fail => "1;31",
             },
             color
         ),

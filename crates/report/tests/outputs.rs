@@ -16,18 +16,20 @@ fn ev(path: &str) -> Evidence {
         offset: Some(0),
         excerpt: Some("root:$1$GTN.gpri$…:15502:0:99999:7:::".into()),
         sha256: "5f".repeat(32),
+        ..Default::default()
     }
 }
 
 fn finding(code: &str, family: &str, severity: Severity, title: &str, path: &str) -> Finding {
-    Finding {
-        code: code.into(),
-        family: family.into(),
-        severity,
-        title: title.into(),
-        detail: format!("{title} <script>alert(1)</script>"),
-        evidence: vec![ev(path)],
-    }
+    let mut f = Finding::new(
+        code.parse().unwrap(),
+        format!("{title} <script>alert(1)</script>"),
+        vec![ev(path)],
+    );
+    assert_eq!(f.family.as_str(), family);
+    f.severity = severity;
+    f.title = title.into();
+    f
 }
 
 fn sample(profile_name: &str, decl: Option<&Declaration>) -> Assessment {
@@ -84,17 +86,18 @@ fn sample(profile_name: &str, decl: Option<&Declaration>) -> Assessment {
                 "/usr/bin/upgrade",
             ),
         ],
+        live_tests: vec![],
         vulnerabilities: vec![VulnMatch {
             id: "CVE-2018-20679".into(),
             component: "busybox".into(),
             version: "1.01".into(),
             rule: "cpe busybox:busybox versionEndExcluding 1.30.0".into(),
-            identity_source: "binary-string".into(),
+            identity_source: baseliner_model::IdentitySource::BinaryString,
             cvss_score: Some(7.5),
             cvss_severity: Some("HIGH".into()),
             kev: false,
             summary: "udhcp out-of-bounds read".into(),
-            vex_status: "affected".into(),
+            vex_status: baseliner_model::VexStatus::Affected,
             vex_justification: None,
         }],
         declaration: decl,
@@ -293,11 +296,35 @@ fn html_renders_in_chromium() {
 }
 
 #[test]
-fn write_outputs_writes_the_three_files() {
+fn the_output_table_writes_what_assess_owns_and_each_file_parses() {
     let dir = tempfile::tempdir().unwrap();
     let a = sample("eu-cra", None);
-    let files = baseliner_report::write_outputs(&a, dir.path()).unwrap();
-    assert_eq!(files.len(), 3);
+    let art = baseliner_report::Artefacts::new(&a, "https://registry.example/labels");
+    let files = baseliner_report::outputs::write(
+        &art,
+        dir.path(),
+        baseliner_report::outputs::assess_outputs(),
+    )
+    .unwrap();
+    // Without a key and an unpack report, label.json and unpack.json do not apply.
+    let names: Vec<String> = files
+        .iter()
+        .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "assessment.json",
+            "report.html",
+            "findings.sarif",
+            "sbom.cdx.json",
+            "label.svg",
+            "label.png"
+        ]
+    );
+    let cdx: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("sbom.cdx.json")).unwrap()).unwrap();
+    assert_eq!(cdx["specVersion"], "1.6");
     let back: Assessment =
         serde_json::from_slice(&std::fs::read(dir.path().join("assessment.json")).unwrap())
             .unwrap();

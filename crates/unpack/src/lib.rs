@@ -37,7 +37,7 @@ pub enum Error {
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
     #[error("quota exceeded: {0}")]
-    Quota(String),
+    Quota(QuotaExceeded),
     #[error("unsafe entry refused: {0}")]
     Unsafe(String),
     #[error("{0}")]
@@ -56,6 +56,48 @@ impl Error {
     /// A malformed-input error: `format!`-style helper for extractors.
     pub fn bad(msg: impl Into<String>) -> Self {
         Error::Format(msg.into())
+    }
+}
+
+/// Which of the [`Limits`] a quota error is about, so a caller can name its own knob
+/// (the CLI maps each to its flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QuotaKind {
+    /// [`Limits::max_total_bytes`].
+    TotalBytes,
+    /// [`Limits::max_files`].
+    Files,
+    /// [`Limits::max_file_bytes`].
+    FileBytes,
+    /// [`Limits::max_depth`].
+    Depth,
+    /// [`Limits::max_ratio`].
+    Ratio,
+}
+
+/// A quota stopped an extraction: which one, its value, and what was refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuotaExceeded {
+    pub quota: QuotaKind,
+    pub limit: u64,
+    pub detail: String,
+}
+
+impl std::fmt::Display for QuotaExceeded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.detail)
+    }
+}
+
+impl Error {
+    /// A quota error.
+    pub fn quota(quota: QuotaKind, limit: u64, detail: impl Into<String>) -> Self {
+        Error::Quota(QuotaExceeded {
+            quota,
+            limit,
+            detail: detail.into(),
+        })
     }
 }
 
@@ -370,10 +412,13 @@ impl Run<'_> {
                     start,
                     fmt.name(),
                     format!(
-                        "not extracted: nesting depth limit {} reached (raise with --max-depth)",
+                        "not extracted: nesting depth limit {} reached",
                         self.limits.max_depth
                     ),
                 ));
+                if let Some(e) = part.errors.last_mut() {
+                    e.quota = Some(QuotaKind::Depth);
+                }
                 cursor = start + probe.len.unwrap_or(1).max(1) as usize;
                 continue;
             }
@@ -441,6 +486,9 @@ impl Run<'_> {
                     if wrote || probe.confidence == Confidence::Strong {
                         part.errors
                             .push(self.err(rel, prov, start, fmt.name(), e.to_string()));
+                        if let (Error::Quota(q), Some(last)) = (&e, part.errors.last_mut()) {
+                            last.quota = Some(q.quota);
+                        }
                     }
                     None
                 }
@@ -540,6 +588,7 @@ impl Run<'_> {
             offset: offset as u64,
             format: format.to_string(),
             reason,
+            quota: None,
         }
     }
 }

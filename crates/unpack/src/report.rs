@@ -73,6 +73,9 @@ pub struct ExtractError {
     pub offset: u64,
     pub format: String,
     pub reason: String,
+    /// Set when a quota stopped the extraction: which one (a caller maps it to its knob).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quota: Option<crate::QuotaKind>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use sha2::{Digest, Sha256};
 
 use crate::report::{EntryKind, FileRecord};
-use crate::{Error, Limits};
+use crate::{Error, Limits, QuotaKind};
 
 /// Global counters shared by every extraction of one `unpack` run.
 #[derive(Debug, Default)]
@@ -21,6 +21,18 @@ pub struct Quota {
     pub files: AtomicU64,
     /// Set once a global quota is exhausted: every later write fails fast.
     pub exhausted: AtomicBool,
+    /// Which global quota ran out: 1 total bytes, 2 files (0 none yet).
+    pub which: std::sync::atomic::AtomicU8,
+}
+
+impl Quota {
+    fn exhausted_error(&self, limits: &Limits) -> Error {
+        let (kind, limit) = match self.which.load(Ordering::Relaxed) {
+            2 => (QuotaKind::Files, limits.max_files),
+            _ => (QuotaKind::TotalBytes, limits.max_total_bytes),
+        };
+        Error::quota(kind, limit, "a global quota was already exhausted")
+    }
 }
 
 /// Writes the entries of one extraction below `root`, enforcing the limits.
@@ -156,39 +168,50 @@ impl<'a> Sink<'a> {
     /// Checks a planned write of `n` more bytes against every quota.
     pub fn reserve(&mut self, n: u64) -> Result<(), Error> {
         if self.quota.exhausted.load(Ordering::Relaxed) {
-            return Err(Error::Quota("a global quota was already exhausted".into()));
+            return Err(self.quota.exhausted_error(self.limits));
         }
         let total = self.quota.bytes.fetch_add(n, Ordering::Relaxed) + n;
         if total > self.limits.max_total_bytes {
+            self.quota.which.store(1, Ordering::Relaxed);
             self.quota.exhausted.store(true, Ordering::Relaxed);
-            return Err(Error::Quota(format!(
-                "total bytes written would exceed {} (raise with --max-bytes)",
-                self.limits.max_total_bytes
-            )));
+            return Err(Error::quota(
+                QuotaKind::TotalBytes,
+                self.limits.max_total_bytes,
+                format!(
+                    "total bytes written would exceed {}",
+                    self.limits.max_total_bytes
+                ),
+            ));
         }
         self.written += n;
         if self.written > self.limits.ratio_floor
             && self.written / self.input_len.max(1) > self.limits.max_ratio
         {
-            return Err(Error::Quota(format!(
-                "expansion ratio above {}:1 ({} bytes from {} bytes of input; raise with --max-ratio)",
-                self.limits.max_ratio, self.written, self.input_len
-            )));
+            return Err(Error::quota(
+                QuotaKind::Ratio,
+                self.limits.max_ratio,
+                format!(
+                    "expansion ratio above {}:1 ({} bytes from {} bytes of input)",
+                    self.limits.max_ratio, self.written, self.input_len
+                ),
+            ));
         }
         Ok(())
     }
 
     fn count_file(&mut self) -> Result<(), Error> {
         if self.quota.exhausted.load(Ordering::Relaxed) {
-            return Err(Error::Quota("a global quota was already exhausted".into()));
+            return Err(self.quota.exhausted_error(self.limits));
         }
         let n = self.quota.files.fetch_add(1, Ordering::Relaxed) + 1;
         if n > self.limits.max_files {
+            self.quota.which.store(2, Ordering::Relaxed);
             self.quota.exhausted.store(true, Ordering::Relaxed);
-            return Err(Error::Quota(format!(
-                "more than {} files extracted (raise with --max-files)",
-                self.limits.max_files
-            )));
+            return Err(Error::quota(
+                QuotaKind::Files,
+                self.limits.max_files,
+                format!("more than {} files extracted", self.limits.max_files),
+            ));
         }
         Ok(())
     }
@@ -313,27 +336,33 @@ impl<'a> Sink<'a> {
         thread_local! {
             static BUF: std::cell::RefCell<Vec<u8>> = std::cell::RefCell::new(vec![0u8; 256 * 1024]);
         }
-        let result: Result<(), Error> = BUF.with_borrow_mut(|buf| loop {
-            let n = match data.read(&mut buf[..]) {
-                Ok(0) => break Ok(()),
-                Ok(n) => n,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => break Err(Error::Format(format!("reading data of {path}: {e}"))),
-            };
-            if size + n as u64 > self.limits.max_file_bytes {
-                break Err(Error::Quota(format!(
-                    "{path} is larger than the per-file limit of {} bytes (raise with --max-file-bytes)",
-                    self.limits.max_file_bytes
-                )));
+        let result: Result<(), Error> = BUF.with_borrow_mut(|buf| {
+            loop {
+                let n = match data.read(&mut buf[..]) {
+                    Ok(0) => break Ok(()),
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => break Err(Error::Format(format!("reading data of {path}: {e}"))),
+                };
+                if size + n as u64 > self.limits.max_file_bytes {
+                    break Err(Error::quota(
+                        QuotaKind::FileBytes,
+                        self.limits.max_file_bytes,
+                        format!(
+                            "{path} is larger than the per-file limit of {} bytes",
+                            self.limits.max_file_bytes
+                        ),
+                    ));
+                }
+                if let Err(e) = self.reserve(n as u64) {
+                    break Err(e);
+                }
+                hasher.update(&buf[..n]);
+                if let Err(e) = out.write_all(&buf[..n]) {
+                    break Err(Error::io(&full, e));
+                }
+                size += n as u64;
             }
-            if let Err(e) = self.reserve(n as u64) {
-                break Err(e);
-            }
-            hasher.update(&buf[..n]);
-            if let Err(e) = out.write_all(&buf[..n]) {
-                break Err(Error::io(&full, e));
-            }
-            size += n as u64;
         });
         // Set on the open handle (no path to swap), without setuid/setgid or group
         // and world write: the firmware's modes are recorded, not granted on this host.

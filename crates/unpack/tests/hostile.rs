@@ -8,7 +8,7 @@ use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use baseliner_unpack::{Limits, unpack};
+use baseliner_unpack::{Limits, QuotaKind, unpack};
 
 /// One raw ustar header block (the `tar` crate refuses to write hostile names, so
 /// the tests build headers by hand).
@@ -195,7 +195,7 @@ fn gzip_bomb_stops_at_byte_quota_and_rest_is_analysed() {
         .expect("the bomb is reported");
     assert!(e.reason.contains("quota exceeded"), "{}", e.reason);
     assert!(
-        e.reason.contains("--max-bytes"),
+        e.quota == Some(QuotaKind::TotalBytes),
         "the message names the flag: {}",
         e.reason
     );
@@ -233,7 +233,7 @@ fn per_file_limit_stops_a_bomb_and_the_rest_is_extracted() {
     assert!(
         r.errors
             .iter()
-            .any(|e| e.format == "gzip" && e.reason.contains("--max-file-bytes")),
+            .any(|e| e.format == "gzip" && e.quota == Some(QuotaKind::FileBytes)),
         "{:?}",
         r.errors
     );
@@ -285,7 +285,7 @@ fn file_count_quota() {
     };
     let r = unpack(&p, &dir.path().join("out"), &limits, None).unwrap();
     assert!(
-        r.errors.iter().any(|e| e.reason.contains("--max-files")),
+        r.errors.iter().any(|e| e.quota == Some(QuotaKind::Files)),
         "{:?}",
         r.errors
     );
@@ -312,7 +312,7 @@ fn nesting_depth_limit() {
     };
     let r = unpack(&p, &dir.path().join("out"), &limits, None).unwrap();
     assert!(
-        r.errors.iter().any(|e| e.reason.contains("--max-depth")),
+        r.errors.iter().any(|e| e.quota == Some(QuotaKind::Depth)),
         "{:?}",
         r.errors
     );
@@ -442,7 +442,7 @@ fn parent_folders_count_against_the_entry_quota() {
     };
     let r = unpack(&p, &dir.path().join("out"), &limits, None).unwrap();
     assert!(
-        r.errors.iter().any(|e| e.reason.contains("--max-files")),
+        r.errors.iter().any(|e| e.quota == Some(QuotaKind::Files)),
         "{:?}",
         r.errors
     );

@@ -80,7 +80,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                     product: d.product,
                     hardware_version: d.hardware_version,
                     firmware_version: d.firmware_version,
-                    source: "declaration".into(),
+                    source: baseliner_model::IdentitySource::Declaration,
                 })
             }
             None => g.components.push(Component {

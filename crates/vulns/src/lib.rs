@@ -13,7 +13,6 @@ pub mod feed;
 pub mod import;
 mod matcher;
 pub mod record;
-pub mod sbom;
 mod store;
 pub mod version;
 pub mod vex;
@@ -22,7 +21,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
-use baseliner_model::{Component, VulnMatch};
+use baseliner_model::{Component, VexStatus, VulnMatch};
 use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 
@@ -256,6 +255,25 @@ impl Kb {
         })
     }
 
+    /// The version an assessment records for this knowledge base: each source with its
+    /// record count and newest record date (or import time).
+    pub fn version_string(&self) -> Result<String> {
+        let status = self.status()?;
+        Ok(status
+            .sources
+            .iter()
+            .map(|s| {
+                format!(
+                    "{}:{}@{}",
+                    s.kind,
+                    s.records,
+                    s.newest.as_deref().unwrap_or(&s.imported_at)
+                )
+            })
+            .collect::<Vec<_>>()
+            .join(","))
+    }
+
     /// Known vulnerabilities of `components` and of the device itself.
     ///
     /// NVD configurations are evaluated with their AND/OR structure; Linux kernel CVEs
@@ -382,14 +400,14 @@ impl Kb {
                 // that this version is affected: say so instead of guessing.
                 let status = if hit.unversioned {
                     rule.push_str(" (record states no version: needs the vendor's word)");
-                    "under_investigation"
+                    VexStatus::UnderInvestigation
                 } else if hit.platform_assumed {
                     // The record applies to one hardware revision; which one this
                     // device is was not stated.
                     rule.push_str(" (hardware revision not stated: needs the vendor's word)");
-                    "under_investigation"
+                    VexStatus::UnderInvestigation
                 } else {
-                    "affected"
+                    VexStatus::Affected
                 };
                 let (score, severity, summary) = details.get(&k).cloned().unwrap_or_default();
                 out.push(VulnMatch {
@@ -397,12 +415,12 @@ impl Kb {
                     component: s.display_name.clone(),
                     version: s.display_version.clone(),
                     rule,
-                    identity_source: s.source.clone(),
+                    identity_source: s.source,
                     cvss_score: score,
                     cvss_severity: severity,
                     kev: false,
                     summary,
-                    vex_status: status.into(),
+                    vex_status: status,
                     vex_justification: None,
                 });
             }
@@ -433,12 +451,12 @@ impl Kb {
                             component: s.display_name.clone(),
                             version: s.display_version.clone(),
                             rule: format!("{rule} ({})", o.id),
-                            identity_source: s.source.clone(),
+                            identity_source: s.source,
                             cvss_score: None,
                             cvss_severity: o.severity.clone(),
                             kev: false,
                             summary: o.summary.clone(),
-                            vex_status: "affected".into(),
+                            vex_status: VexStatus::Affected,
                             vex_justification: None,
                         });
                     }
@@ -549,7 +567,7 @@ mod tests {
             product: "TL-WR841N".into(),
             hardware_version: None,
             firmware_version: "3.16.9".into(),
-            source: "declaration".into(),
+            source: baseliner_model::IdentitySource::Declaration,
         };
         let fast: Vec<(String, String, String)> = kb
             .match_components(&comps, Some(&device))

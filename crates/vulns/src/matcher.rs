@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use baseliner_model::Component;
+use baseliner_model::{Component, IdentitySource};
 
 use crate::alias;
 use crate::cpe::{self, Cpe};
@@ -27,8 +27,8 @@ pub struct DeviceIdentity {
     pub hardware_version: Option<String>,
     /// Firmware version, such as `3.16.9` (a trailing ` Build ...` is ignored).
     pub firmware_version: String,
-    /// `declaration` or `vendor-header`.
-    pub source: String,
+    /// Where the identity was stated (the declaration, or a vendor header).
+    pub source: IdentitySource,
 }
 
 /// One thing the matcher can match against.
@@ -41,7 +41,7 @@ pub(crate) struct Subject {
     /// Name and version shown in a match.
     pub display_name: String,
     pub display_version: String,
-    pub source: String,
+    pub source: IdentitySource,
     /// Set for subjects taken from a package manager, where OSV applies.
     pub purl: Option<Purl>,
 }
@@ -118,12 +118,12 @@ fn osv_ecosystem(ty: &str, ns: Option<&str>) -> Option<String> {
     Some(e.to_string())
 }
 
-fn package_source(purl: Option<&str>) -> &'static str {
+fn package_source(purl: Option<&str>) -> IdentitySource {
     match purl.and_then(parse_purl) {
         Some((ty, ..)) if matches!(ty.as_str(), "deb" | "rpm" | "apk" | "opkg" | "ipk") => {
-            "package-db"
+            IdentitySource::PackageDb
         }
-        _ => "binary-string",
+        _ => IdentitySource::BinaryString,
     }
 }
 
@@ -131,7 +131,7 @@ fn package_source(purl: Option<&str>) -> &'static str {
 pub(crate) fn subjects(components: &[Component], device: Option<&DeviceIdentity>) -> Vec<Subject> {
     let mut out = Vec::new();
     for c in components {
-        let source = package_source(c.purl.as_deref()).to_string();
+        let source = package_source(c.purl.as_deref());
         let version = Version::upstream_text(&c.version).to_string();
         let mut keys: Vec<(String, String)> = Vec::new();
         if let Some(p) = c.cpe.as_deref().and_then(Cpe::parse) {
@@ -168,7 +168,7 @@ pub(crate) fn subjects(components: &[Component], device: Option<&DeviceIdentity>
                     version: version.clone(),
                     display_name: c.name.clone(),
                     display_version: c.version.clone(),
-                    source: source.clone(),
+                    source,
                     purl: Some(p),
                 });
             }
@@ -180,7 +180,7 @@ pub(crate) fn subjects(components: &[Component], device: Option<&DeviceIdentity>
                 version: v,
                 display_name: c.name.clone(),
                 display_version: c.version.clone(),
-                source: source.clone(),
+                source,
                 // OSV is consulted once per component.
                 purl: if i == 0 { osv.clone() } else { None },
             });
@@ -233,7 +233,7 @@ fn device_subjects(d: &DeviceIdentity) -> Vec<Subject> {
             version: fw.clone(),
             display_name: display.clone(),
             display_version: d.firmware_version.clone(),
-            source: d.source.clone(),
+            source: d.source,
             purl: None,
         });
         out.push(Subject {
@@ -245,7 +245,7 @@ fn device_subjects(d: &DeviceIdentity) -> Vec<Subject> {
                 .unwrap_or_else(|| "*".into()),
             display_name: display.clone(),
             display_version: d.hardware_version.clone().unwrap_or_default(),
-            source: d.source.clone(),
+            source: d.source,
             purl: None,
         });
     }
@@ -699,7 +699,7 @@ mod tests {
             product: "TL-WR841N".into(),
             hardware_version: hw.map(Into::into),
             firmware_version: fw.into(),
-            source: "vendor-header".into(),
+            source: IdentitySource::VendorHeader,
         };
         let s = subjects(&[], Some(&dev(Some("v10"), "3.16.9 Build 150310")));
         let hits = match_record(&r, &s);

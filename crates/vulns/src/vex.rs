@@ -1,13 +1,11 @@
-//! VEX: OpenVEX documents, and evidence that a CVE does not apply.
+//! VEX evidence: facts in the image that a CVE does not apply. (The OpenVEX document
+//! itself is rendered by `baseliner-report`.)
 //!
 //! A status other than `affected` needs evidence the tool actually has. The one kind
 //! established here is "the vulnerable BusyBox applet is not built in": BusyBox CVEs
 //! are nearly all in a single applet, and the applet list is read from the binary.
 
-use baseliner_model::{Component, VulnMatch};
-use serde_json::{Value, json};
-
-use crate::sbom::SbomMeta;
+use baseliner_model::{Component, VexStatus, VulnMatch};
 
 /// BusyBox CVEs and the applets whose code they are in (from each record's description).
 const BUSYBOX_APPLETS: &[(&str, &[&str])] = &[
@@ -44,7 +42,7 @@ pub fn busybox_applets(matches: &mut [VulnMatch], component: &str, applets: &[St
         if needed.iter().any(|a| applets.iter().any(|b| b == a)) {
             continue;
         }
-        m.vex_status = "not_affected".into();
+        m.vex_status = VexStatus::NotAffected;
         m.vex_justification = Some("vulnerable_code_not_present".into());
         m.rule = format!(
             "{}; applet {} not built in ({} applets listed)",
@@ -93,7 +91,9 @@ pub fn apply_evidence(matches: &mut [VulnMatch], components: &[Component]) -> us
             continue;
         }
         for m in matches.iter_mut().filter(|m| {
-            m.component == c.name && m.version == c.version && m.vex_status != "not_affected"
+            m.component == c.name
+                && m.version == c.version
+                && m.vex_status != VexStatus::NotAffected
         }) {
             changed += busybox_applets(std::slice::from_mut(m), &c.name, &applets);
         }
@@ -101,75 +101,10 @@ pub fn apply_evidence(matches: &mut [VulnMatch], components: &[Component]) -> us
     changed
 }
 
-fn product_id(components: &[Component], m: &VulnMatch) -> String {
-    let c = components
-        .iter()
-        .find(|c| c.name == m.component && c.version == m.version)
-        .or_else(|| components.iter().find(|c| c.name == m.component));
-    if let Some(c) = c {
-        if let Some(p) = &c.purl {
-            return p.clone();
-        }
-        if let Some(cpe) = &c.cpe {
-            return cpe.clone();
-        }
-    }
-    let enc = |s: &str| -> String {
-        s.chars()
-            .map(|ch| {
-                if ch.is_ascii_alphanumeric() || "-._~".contains(ch) {
-                    ch.to_string()
-                } else {
-                    format!("%{:02X}", u32::from(ch) & 0xff)
-                }
-            })
-            .collect()
-    };
-    format!("pkg:generic/{}@{}", enc(&m.component), enc(&m.version))
-}
-
-/// OpenVEX 0.2.0 document with one statement per match.
-pub fn openvex(components: &[Component], vulns: &[VulnMatch], meta: &SbomMeta) -> Value {
-    let time = meta.timestamp.clone().unwrap_or_else(crate::now_rfc3339);
-    let statements: Vec<Value> = vulns
-        .iter()
-        .map(|m| {
-            let mut s = json!({
-                "vulnerability": {"name": m.id, "@id": crate::sbom::advisory_url(&m.id)},
-                "products": [{"@id": product_id(components, m)}],
-                "status": m.vex_status,
-                "status_notes": m.rule,
-            });
-            match m.vex_status.as_str() {
-                "affected" => {
-                    s["action_statement"] = json!(
-                        "Update the component to a version outside the affected range, or obtain the vendor's fix."
-                    );
-                }
-                "not_affected" => {
-                    s["justification"] = json!(
-                        m.vex_justification.clone().unwrap_or_else(|| "vulnerable_code_not_present".into())
-                    );
-                    s["impact_statement"] = json!(m.rule);
-                }
-                _ => {}
-            }
-            s
-        })
-        .collect();
-    json!({
-        "@context": "https://openvex.dev/ns/v0.2.0",
-        "@id": format!("https://baseliner.invalid/vex/{}", meta.sha256.clone().unwrap_or_else(|| time.replace(':', ""))),
-        "author": format!("baseliner {}", meta.tool_version),
-        "timestamp": time,
-        "version": 1,
-        "statements": statements,
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use baseliner_model::{IdentitySource, VexStatus};
 
     fn m(id: &str) -> VulnMatch {
         VulnMatch {
@@ -177,12 +112,12 @@ mod tests {
             component: "busybox".into(),
             version: "1.01".into(),
             rule: "cpe busybox:busybox versionEndExcluding 1.30.0".into(),
-            identity_source: "binary-string".into(),
+            identity_source: IdentitySource::BinaryString,
             cvss_score: Some(9.8),
             cvss_severity: Some("critical".into()),
             kev: false,
             summary: String::new(),
-            vex_status: "affected".into(),
+            vex_status: VexStatus::Affected,
             vex_justification: None,
         }
     }
@@ -195,14 +130,14 @@ mod tests {
             .map(|s| s.to_string())
             .collect();
         assert_eq!(busybox_applets(&mut ms, "busybox", &applets), 1);
-        assert_eq!(ms[0].vex_status, "not_affected");
+        assert_eq!(ms[0].vex_status, VexStatus::NotAffected);
         assert_eq!(
             ms[0].vex_justification.as_deref(),
             Some("vulnerable_code_not_present")
         );
         assert!(ms[0].rule.contains("applet awk not built in"));
-        assert_eq!(ms[1].vex_status, "affected");
-        assert_eq!(ms[2].vex_status, "affected");
+        assert_eq!(ms[1].vex_status, VexStatus::Affected);
+        assert_eq!(ms[2].vex_status, VexStatus::Affected);
     }
 
     fn bb(version: &str, applets: Option<&str>) -> Component {
@@ -227,14 +162,14 @@ mod tests {
             bb("1.20.0", Some("ash,sh")),
         ];
         assert_eq!(apply_evidence(&mut ms, &comps), 1);
-        assert_eq!(ms[0].vex_status, "not_affected");
+        assert_eq!(ms[0].vex_status, VexStatus::NotAffected);
         assert!(
             ms[0]
                 .rule
                 .contains("applet ash not built in (3 applets listed)")
         );
-        assert_eq!(ms[1].vex_status, "affected");
-        assert_eq!(ms[2].vex_status, "affected");
+        assert_eq!(ms[1].vex_status, VexStatus::Affected);
+        assert_eq!(ms[2].vex_status, VexStatus::Affected);
         // Idempotent: the rule is not extended twice.
         let rule = ms[0].rule.clone();
         assert_eq!(apply_evidence(&mut ms, &comps), 0);
@@ -248,19 +183,6 @@ mod tests {
         let comps = [bb("1.01", Some("msh,sh")), bb("1.01", None)];
         assert_eq!(apply_evidence(&mut ms, &comps), 0);
         assert_eq!(apply_evidence(&mut ms, &[bb("1.01", Some(""))]), 0);
-        assert_eq!(ms[0].vex_status, "affected");
-    }
-
-    #[test]
-    fn openvex_statements_carry_what_the_spec_requires() {
-        let mut ms = vec![m("CVE-2021-42386"), m("CVE-2018-20679")];
-        busybox_applets(&mut ms, "busybox", &["udhcpc".to_string()]);
-        let doc = openvex(&[], &ms, &SbomMeta::default());
-        let st = doc["statements"].as_array().unwrap();
-        assert_eq!(st[0]["status"], "not_affected");
-        assert_eq!(st[0]["justification"], "vulnerable_code_not_present");
-        assert_eq!(st[1]["status"], "affected");
-        assert!(st[1]["action_statement"].is_string());
-        assert_eq!(st[1]["products"][0]["@id"], "pkg:generic/busybox@1.01");
+        assert_eq!(ms[0].vex_status, VexStatus::Affected);
     }
 }

@@ -176,8 +176,11 @@ fn busybox_ranges_match_what_the_records_say() {
     );
     let m = ms.iter().find(|m| m.id == "CVE-2018-20679").unwrap();
     assert_eq!(m.rule, "cpe busybox:busybox versionEndExcluding 1.30.0");
-    assert_eq!(m.vex_status, "affected");
-    assert_eq!(m.identity_source, "binary-string");
+    assert_eq!(m.vex_status, baseliner_model::VexStatus::Affected);
+    assert_eq!(
+        m.identity_source,
+        baseliner_model::IdentitySource::BinaryString
+    );
     assert!(m.cvss_score.is_some() && m.cvss_severity.is_some());
     assert!(!m.summary.is_empty());
 
@@ -194,7 +197,10 @@ fn busybox_ranges_match_what_the_records_say() {
     deb.purl = Some("pkg:deb/debian/busybox@1:1.35.0-4".into());
     let ms = kb.match_components(&[deb], None).unwrap();
     assert_eq!(ids_for(&ms, "busybox"), ["CVE-2022-48174"]);
-    assert_eq!(ms[0].identity_source, "package-db");
+    assert_eq!(
+        ms[0].identity_source,
+        baseliner_model::IdentitySource::PackageDb
+    );
 }
 
 #[test]
@@ -268,15 +274,18 @@ fn device_level_cves_from_the_device_identity() {
         product: "TL-WR841N".into(),
         hardware_version: Some("v10".into()),
         firmware_version: "3.16.9 Build 150310 Rel.50993n".into(),
-        source: "vendor-header".into(),
+        source: baseliner_model::IdentitySource::VendorHeader,
     };
     let ms = kb
         .match_components(&[comp("busybox", "1.01")], Some(&wr841n))
         .unwrap();
     let m = ms.iter().find(|m| m.id == "CVE-2020-8423").unwrap();
     assert_eq!(m.component, "TP-LINK TL-WR841N");
-    assert_eq!(m.identity_source, "vendor-header");
-    assert_eq!(m.vex_status, "affected");
+    assert_eq!(
+        m.identity_source,
+        baseliner_model::IdentitySource::VendorHeader
+    );
+    assert_eq!(m.vex_status, baseliner_model::VexStatus::Affected);
     assert_eq!(
         m.rule,
         "cpe tp-link:tl-wr841n_firmware = 3.16.9 with platform tp-link:tl-wr841n v10"
@@ -299,12 +308,18 @@ fn device_level_cves_from_the_device_identity() {
         product: "TL-WR940N".into(),
         hardware_version: Some("v4".into()),
         firmware_version: "3.16.9".into(),
-        source: "declaration".into(),
+        source: baseliner_model::IdentitySource::Declaration,
     };
     let ms = kb.match_components(&[], Some(&wr940n)).unwrap();
     assert_eq!(ids_for(&ms, "TP-Link TL-WR940N"), ["CVE-2017-13772"]);
-    assert_eq!(ms[0].vex_status, "under_investigation");
-    assert_eq!(ms[0].identity_source, "declaration");
+    assert_eq!(
+        ms[0].vex_status,
+        baseliner_model::VexStatus::UnderInvestigation
+    );
+    assert_eq!(
+        ms[0].identity_source,
+        baseliner_model::IdentitySource::Declaration
+    );
 }
 
 /// NVD files portable OpenSSH as version `7.7` update `p1`, so CVE-2018-15473's
@@ -344,11 +359,11 @@ fn device_without_hardware_revision_is_under_investigation() {
         product: "TL-WR841N".into(),
         hardware_version: None,
         firmware_version: "3.16.9".into(),
-        source: "declaration".into(),
+        source: baseliner_model::IdentitySource::Declaration,
     };
     let ms = kb.match_components(&[], Some(&wr841n)).unwrap();
     let m = ms.iter().find(|m| m.id == "CVE-2020-8423").unwrap();
-    assert_eq!(m.vex_status, "under_investigation");
+    assert_eq!(m.vex_status, baseliner_model::VexStatus::UnderInvestigation);
     assert_eq!(
         m.rule,
         "cpe tp-link:tl-wr841n_firmware = 3.16.9 with platform tp-link:tl-wr841n v10 \

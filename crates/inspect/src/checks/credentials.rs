@@ -1,6 +1,7 @@
 //! Credentials: account databases, web-server auth files, default configurations,
 //! scripts that set passwords, and publicly known SSH keys.
 
+use baseliner_model::Code;
 use std::collections::HashMap;
 
 use baseliner_model::Finding;
@@ -166,7 +167,7 @@ fn accounts(ctx: &Context) -> Vec<Finding> {
         }
         match scheme {
             Scheme::Empty if login_shell(&shell) => findings.push(finding(
-                "CRED-003",
+                Code::Cred003,
                 format!(
                     "account `{}` has an empty password field and login shell {}",
                     a.user,
@@ -176,7 +177,7 @@ fn accounts(ctx: &Context) -> Vec<Finding> {
             )),
             s if s.is_hash() && login_shell(&shell) => {
                 findings.push(finding(
-                    "CRED-001",
+                    Code::Cred001,
                     format!(
                         "account `{}` has a {} password hash baked into the image: every unit ships \
                          the same password unless the device forces a change at first use \
@@ -188,7 +189,7 @@ fn accounts(ctx: &Context) -> Vec<Finding> {
                 ));
                 if s.is_weak() {
                     findings.push(finding(
-                        "CRED-002",
+                        Code::Cred002,
                         format!(
                             "account `{}` uses {}, which is cheap to brute-force",
                             a.user,
@@ -208,7 +209,7 @@ fn accounts(ctx: &Context) -> Vec<Finding> {
         .filter_map(|a| {
             let pw = creds::crack(&a.user, &a.hash)?;
             Some(finding(
-                "CRED-004",
+                Code::Cred004,
                 format!(
                     "the password of account `{}` is `{}`, a well-known default from the shipped list",
                     a.user,
@@ -241,7 +242,7 @@ fn web_auth(ctx: &Context) -> Vec<Finding> {
             let excerpt = format!("{}:{}", a.user, elide(&a.hash));
             let ev = vec![ctx.evidence(i, Some(a.offset as u64), Some(excerpt))];
             findings.push(finding(
-                "CRED-005",
+                Code::Cred005,
                 format!(
                     "web credential for `{}` ({}) fixed in {}",
                     a.user,
@@ -252,14 +253,14 @@ fn web_auth(ctx: &Context) -> Vec<Finding> {
             ));
             if scheme.is_weak() {
                 findings.push(finding(
-                    "CRED-002",
+                    Code::Cred002,
                     format!("web credential for `{}` uses {}", a.user, scheme.name()),
                     ev.clone(),
                 ));
             }
             if let Some(pw) = creds::crack(&a.user, &a.hash) {
                 findings.push(finding(
-                    "CRED-004",
+                    Code::Cred004,
                     format!(
                         "the web password of `{}` is `{pw}`, a well-known default",
                         a.user
@@ -349,7 +350,7 @@ fn default_configs(ctx: &Context) -> Vec<Finding> {
         if !evidence.is_empty() {
             evidence.truncate(32);
             findings.push(finding(
-                "CRED-006",
+                Code::Cred006,
                 format!(
                     "{} sets {} password value(s) by default (users: {})",
                     e.fs_path,
@@ -403,7 +404,7 @@ fn password_scripts(ctx: &Context) -> Vec<Finding> {
         }
         if !ev.is_empty() {
             findings.push(finding(
-                "CRED-007",
+                Code::Cred007,
                 "a script sets or clears an account password with a value fixed in the image",
                 ev,
             ));
@@ -477,7 +478,7 @@ fn known_keys(ctx: &Context) -> Vec<Finding> {
             let d = pem_body_digest(&text);
             if let Some((_, what)) = table.iter().find(|(h, _)| *h == d) {
                 findings.push(finding(
-                    "CRED-008",
+                    Code::Cred008,
                     format!("publicly known private key: {what}"),
                     vec![ctx.evidence(
                         i,

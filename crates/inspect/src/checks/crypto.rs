@@ -3,6 +3,7 @@
 //! TLS/SSH settings in server configurations.
 
 use base64::Engine;
+use baseliner_model::Code;
 use baseliner_model::Finding;
 
 use crate::checks::credentials::pem_blocks;
@@ -195,13 +196,13 @@ fn pem_keys(ctx: &Context) -> Vec<Finding> {
             let ev = vec![ctx.evidence(i, Some(start as u64), Some(header.clone()))];
             findings.push(if encrypted {
                 finding(
-                    "CRYPTO-002",
+                    Code::Crypto002,
                     format!("encrypted private key ({header}{bits})"),
                     ev,
                 )
             } else {
                 finding(
-                    "CRYPTO-001",
+                    Code::Crypto001,
                     format!("unencrypted private key ({header}{bits}): every unit shares it"),
                     ev,
                 )
@@ -228,7 +229,7 @@ fn der_files(ctx: &Context) -> Vec<Finding> {
             // a public key blob alone is short.
             if d.len() > 200 {
                 findings.push(finding(
-                    "CRYPTO-001",
+                    Code::Crypto001,
                     "dropbear host private key: every unit shares the host identity",
                     vec![ctx.evidence(i, Some(0), None)],
                 ));
@@ -237,7 +238,7 @@ fn der_files(ctx: &Context) -> Vec<Finding> {
         }
         match classify_der(d) {
             Some(DerKind::PrivateKey(bits)) => findings.push(finding(
-                "CRYPTO-001",
+                Code::Crypto001,
                 format!(
                     "unencrypted DER private key{}: every unit shares it",
                     bits.map(|b| format!(" (RSA {b} bits)")).unwrap_or_default()
@@ -245,7 +246,7 @@ fn der_files(ctx: &Context) -> Vec<Finding> {
                 vec![ctx.evidence(i, Some(0), None)],
             )),
             Some(DerKind::Pkcs12) => findings.push(finding(
-                "CRYPTO-006",
+                Code::Crypto006,
                 "PKCS#12 key store (private key with certificates)",
                 vec![ctx.evidence(i, Some(0), None)],
             )),
@@ -320,7 +321,7 @@ fn cert_findings(
         .map(|(k, b)| format!("{k} {b} bits"))
         .unwrap_or_else(|| "key of unknown type".into());
     let mut out = vec![finding(
-        "CRYPTO-003",
+        Code::Crypto003,
         format!(
             "certificate subject `{subject}`, issuer `{issuer}`, {key_s}, {sig}, valid until {not_after}"
         ),
@@ -340,14 +341,14 @@ fn cert_findings(
     }
     if !weak.is_empty() {
         out.push(finding(
-            "CRYPTO-004",
+            Code::Crypto004,
             format!("certificate `{subject}`: {}", weak.join(", ")),
             ev(),
         ));
     }
     if self_signed {
         out.push(finding(
-            "CRYPTO-005",
+            Code::Crypto005,
             format!("certificate `{subject}` is self-signed"),
             ev(),
         ));
@@ -416,7 +417,7 @@ fn configs(ctx: &Context) -> Vec<Finding> {
         if !ev.is_empty() {
             ev.truncate(16);
             findings.push(finding(
-                "CRYPTO-007",
+                Code::Crypto007,
                 format!("{} enables weak settings ({} line(s))", e.fs_path, ev.len()),
                 ev,
             ));

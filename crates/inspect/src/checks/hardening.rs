@@ -2,6 +2,7 @@
 //! endianness, NX, PIE, RELRO, canary, FORTIFY, RPATH/RUNPATH, stripped), findings
 //! for the missing protections, and the share of binaries with each.
 
+use baseliner_model::Code;
 use baseliner_model::Evidence;
 use goblin::elf::Elf;
 use goblin::elf::dynamic::{DF_1_NOW, DF_1_PIE, DF_BIND_NOW, DT_BIND_NOW};
@@ -283,7 +284,13 @@ impl Check for Hardening {
         s.share_fortify = pct(s.fortify, s.binaries);
         s.share_stripped = pct(s.stripped, s.binaries);
         let mut out = CheckOutput::default();
-        let codes = ["HARD-001", "HARD-002", "HARD-003", "HARD-004", "HARD-005"];
+        let codes = [
+            Code::Hard001,
+            Code::Hard002,
+            Code::Hard003,
+            Code::Hard004,
+            Code::Hard005,
+        ];
         let what = [
             "without NX",
             "executables without PIE",
@@ -303,7 +310,7 @@ impl Check for Hardening {
         }
         if s.binaries > 0 {
             out.findings.push(finding(
-                "HARD-006",
+                Code::Hard006,
                 format!(
                     "{} binaries: NX {}%, PIE {}% of executables, RELRO {}% ({} full), canary {}%, FORTIFY {}%, stripped {}%",
                     s.binaries, s.share_nx, s.share_pie, s.share_relro, s.relro_full, s.share_canary, s.share_fortify, s.share_stripped

@@ -2,6 +2,7 @@
 //! scripts, OpenWrt procd scripts, systemd units, inetd/xinetd), login-free shells,
 //! SNMP communities, serial consoles, debug tools, setuid and world-writable files.
 
+use baseliner_model::Code;
 use std::collections::BTreeMap;
 
 use baseliner_model::{Evidence, Finding};
@@ -63,8 +64,8 @@ fn numbered_init_dir(e: &Entry) -> bool {
 }
 
 /// A daemon class: (binary names, code).
-const DAEMONS: &[(&[&str], &str)] = &[
-    (&["telnetd", "utelnetd"], "SVC-001"),
+const DAEMONS: &[(&[&str], Code)] = &[
+    (&["telnetd", "utelnetd"], Code::Svc001),
     (
         &[
             "ftpd",
@@ -77,12 +78,12 @@ const DAEMONS: &[(&[&str], &str)] = &[
             "atftpd",
             "stupid-ftpd",
         ],
-        "SVC-003",
+        Code::Svc003,
     ),
-    (&["adbd", "gdbserver", "dbgserver"], "SVC-004"),
+    (&["adbd", "gdbserver", "dbgserver"], Code::Svc004),
     (
         &["miniupnpd", "upnpd", "upnpd-ng", "mini_upnpd", "igd"],
-        "SVC-005",
+        Code::Svc005,
     ),
 ];
 
@@ -138,7 +139,7 @@ fn base(word: &str) -> &str {
 }
 
 fn boot(ctx: &Context) -> Vec<Finding> {
-    let mut by_code: BTreeMap<&'static str, Vec<Evidence>> = BTreeMap::new();
+    let mut by_code: BTreeMap<Code, Vec<Evidence>> = BTreeMap::new();
     let mut started: BTreeMap<String, Vec<Evidence>> = BTreeMap::new();
     let mut shells = Vec::new();
     let mut consoles = Vec::new();
@@ -224,10 +225,10 @@ fn boot(ctx: &Context) -> Vec<Finding> {
                         || l.contains("-l/bin/sh")
                         || l.contains("-l /bin/ash")
                         || l.contains("-l /bin/bash");
-                    if *code == "SVC-001" && shell {
+                    if *code == Code::Svc001 && shell {
                         shells.push(ev());
                     }
-                    if *code == "SVC-001"
+                    if *code == Code::Svc001
                         && let Some(u) =
                             w.iter().position(|x| *x == "-u").and_then(|p| w.get(p + 1))
                         && u.contains(':')
@@ -235,7 +236,7 @@ fn boot(ctx: &Context) -> Vec<Finding> {
                         fixed_creds.push(ev());
                     }
                     if !xinetd_disabled {
-                        by_code.entry(code).or_default().push(ev());
+                        by_code.entry(*code).or_default().push(ev());
                     }
                     started.entry(b.to_string()).or_default().push(ev());
                     break;
@@ -254,9 +255,9 @@ fn boot(ctx: &Context) -> Vec<Finding> {
     for (code, mut ev) in by_code {
         ev.truncate(MAX_EVIDENCE);
         let what = match code {
-            "SVC-001" => "telnetd",
-            "SVC-003" => "an FTP/TFTP server",
-            "SVC-004" => "a debug service",
+            Code::Svc001 => "telnetd",
+            Code::Svc003 => "an FTP/TFTP server",
+            Code::Svc004 => "a debug service",
             _ => "a UPnP daemon",
         };
         findings.push(finding(
@@ -271,7 +272,7 @@ fn boot(ctx: &Context) -> Vec<Finding> {
     if !shells.is_empty() {
         shells.truncate(MAX_EVIDENCE);
         findings.push(finding(
-            "SVC-002",
+            Code::Svc002,
             "a network daemon serves a shell without any login",
             shells,
         ));
@@ -279,7 +280,7 @@ fn boot(ctx: &Context) -> Vec<Finding> {
     if !fixed_creds.is_empty() {
         fixed_creds.truncate(MAX_EVIDENCE);
         findings.push(finding(
-            "CRED-007",
+            Code::Cred007,
             "telnetd is started with a user and password fixed in the image (`-u user:password`)",
             fixed_creds,
         ));
@@ -287,7 +288,7 @@ fn boot(ctx: &Context) -> Vec<Finding> {
     if !consoles.is_empty() {
         consoles.truncate(MAX_EVIDENCE);
         findings.push(finding(
-            "SVC-007",
+            Code::Svc007,
             "a console runs a shell without login, or logs in automatically",
             consoles,
         ));
@@ -295,7 +296,7 @@ fn boot(ctx: &Context) -> Vec<Finding> {
     if !inetd.is_empty() {
         inetd.truncate(MAX_EVIDENCE);
         findings.push(finding(
-            "SVC-012",
+            Code::Svc012,
             format!("inetd starts {} service(s) on demand", inetd.len()),
             inetd,
         ));
@@ -303,7 +304,7 @@ fn boot(ctx: &Context) -> Vec<Finding> {
     for (name, mut ev) in started {
         ev.truncate(8);
         findings.push(finding(
-            "SVC-011",
+            Code::Svc011,
             format!("`{name}` is started at boot"),
             ev,
         ));
@@ -345,7 +346,7 @@ fn snmp(ctx: &Context) -> Vec<Finding> {
     }
     ev.truncate(MAX_EVIDENCE);
     vec![finding(
-        "SVC-006",
+        Code::Svc006,
         "SNMP is configured with a default community string",
         ev,
     )]
@@ -384,9 +385,9 @@ fn files(ctx: &Context) -> Vec<Finding> {
     }
     let mut out = Vec::new();
     for (code, mut ev, what) in [
-        ("SVC-008", tools, "debug or network tool(s) shipped"),
-        ("SVC-009", suid, "file(s) with the setuid or setgid bit"),
-        ("SVC-010", ww, "world-writable file(s)"),
+        (Code::Svc008, tools, "debug or network tool(s) shipped"),
+        (Code::Svc009, suid, "file(s) with the setuid or setgid bit"),
+        (Code::Svc010, ww, "world-writable file(s)"),
     ] {
         if ev.is_empty() {
             continue;
@@ -418,7 +419,7 @@ fn root_only(ctx: &Context) -> Vec<Finding> {
             .any(|(_, uid)| uid.parse::<u32>().is_ok_and(|u| u != 0));
         if !unpriv {
             out.push(finding(
-                "SVC-013",
+                Code::Svc013,
                 format!(
                     "{} lists only uid-0 accounts ({}): every daemon runs as root",
                     ctx.entry(i).map(|e| e.fs_path.as_str()).unwrap_or(""),

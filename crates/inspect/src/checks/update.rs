@@ -1,6 +1,7 @@
 //! Update mechanism: which update clients are present, whether anything verifies
 //! signatures, and downloads that skip TLS verification or use plain HTTP.
 
+use baseliner_model::Code;
 use baseliner_model::Evidence;
 
 use crate::codes::finding;
@@ -110,13 +111,13 @@ impl Check for Update {
         if !clients.is_empty() {
             clients.truncate(MAX_EVIDENCE);
             out.findings.push(finding(
-                "UPD-001",
+                Code::Upd001,
                 format!("{} update client(s) present", clients.len()),
                 clients.clone(),
             ));
             if verify.is_empty() {
                 out.findings.push(finding(
-                    "UPD-003",
+                    Code::Upd003,
                     "no update signature verification key or call was found beside the update client",
                     clients,
                 ));
@@ -125,7 +126,7 @@ impl Check for Update {
         if !verify.is_empty() {
             verify.truncate(MAX_EVIDENCE);
             out.findings.push(finding(
-                "UPD-002",
+                Code::Upd002,
                 "update signature verification evidence",
                 verify,
             ));
@@ -159,7 +160,7 @@ impl Check for Update {
         }
         if !insecure.is_empty() {
             out.findings.push(finding(
-                "UPD-004",
+                Code::Upd004,
                 format!(
                     "{} download command(s) with TLS certificate verification turned off",
                     insecure.len()
@@ -183,7 +184,7 @@ impl Check for Update {
         }
         if !plain.is_empty() {
             out.findings.push(finding(
-                "UPD-005",
+                Code::Upd005,
                 format!(
                     "{} plain-HTTP fetch(es) of updates, packages or firmware",
                     plain.len()

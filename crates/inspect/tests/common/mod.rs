@@ -53,7 +53,10 @@ pub fn tree_from(files: &[(&str, &[u8])]) -> (tempfile::TempDir, Tree) {
 }
 
 pub fn codes(ins: &baseliner_inspect::Inspection) -> Vec<String> {
-    ins.findings.iter().map(|f| f.code.clone()).collect()
+    ins.findings
+        .iter()
+        .map(|f| f.code.as_str().to_string())
+        .collect()
 }
 
 pub fn path_in(c: &Path, rel: &str) -> PathBuf {

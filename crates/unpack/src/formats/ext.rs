@@ -121,9 +121,11 @@ impl Format for Ext {
             .ok_or_else(|| Error::bad(format!("ext: superblock at 0x{start:x} invalid")))?;
         let len = sb.len().min(d.len() as u64) as usize;
         if len as u64 > sink.limits().max_file_bytes {
-            return Err(Error::Quota(format!(
-                "ext file system at 0x{start:x} is {len} bytes, above the per-file limit"
-            )));
+            return Err(Error::quota(
+                crate::QuotaKind::FileBytes,
+                sink.limits().max_file_bytes,
+                format!("ext file system at 0x{start:x} is {len} bytes, above the per-file limit"),
+            ));
         }
         // ext4-view owns its reader, so the file system is copied out of the map.
         let fs = Ext4::load(Box::new(d[..len].to_vec())).map_err(|e| {

@@ -2,7 +2,7 @@
 //! (`schemas/`, see its README for where they come from).
 
 use baseliner_model::{Component, Evidence, VulnMatch};
-use baseliner_vulns::sbom::{self, SbomMeta};
+use baseliner_report::sbom::{self, SbomMeta};
 use baseliner_vulns::vex;
 use serde_json::Value;
 
@@ -53,6 +53,7 @@ fn sample() -> (Vec<Component>, Vec<VulnMatch>, SbomMeta) {
         offset: Some(0x1234),
         excerpt: Some("BusyBox v1.01".into()),
         sha256: "0".repeat(64),
+        ..Default::default()
     };
     let comps = vec![
         Component {
@@ -89,12 +90,12 @@ fn sample() -> (Vec<Component>, Vec<VulnMatch>, SbomMeta) {
         component: component.into(),
         version: version.into(),
         rule: "cpe busybox:busybox versionEndExcluding 1.30.0".into(),
-        identity_source: "binary-string".into(),
+        identity_source: baseliner_model::IdentitySource::BinaryString,
         cvss_score: sev.map(|_| 9.8),
         cvss_severity: sev.map(Into::into),
         kev,
         summary: "a summary".into(),
-        vex_status: "affected".into(),
+        vex_status: baseliner_model::VexStatus::Affected,
         vex_justification: None,
     };
     let mut vulns = vec![
@@ -109,9 +110,9 @@ fn sample() -> (Vec<Component>, Vec<VulnMatch>, SbomMeta) {
         ),
         m("GHSA-xxxx-yyyy-zzzz", "uclibc", "0.9.30", None, false),
     ];
-    vulns[3].vex_status = "under_investigation".into();
+    vulns[3].vex_status = baseliner_model::VexStatus::UnderInvestigation;
     assert_eq!(vex::apply_evidence(&mut vulns, &comps), 1);
-    assert_eq!(vulns[1].vex_status, "not_affected");
+    assert_eq!(vulns[1].vex_status, baseliner_model::VexStatus::NotAffected);
     let meta = SbomMeta {
         name: "tplink-wr841nv10-3.16.9.bin".into(),
         version: Some("3.16.9".into()),

@@ -4,7 +4,7 @@
 //! the SPDX crates do not build or are stale (see the dependency survey). Tests validate
 //! the output against the official JSON schemas in `schemas/`.
 
-use baseliner_model::{Component, VulnMatch};
+use baseliner_model::{Component, VexStatus, VulnMatch};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -25,7 +25,9 @@ pub struct SbomMeta {
 
 impl SbomMeta {
     fn time(&self) -> String {
-        self.timestamp.clone().unwrap_or_else(crate::now_rfc3339)
+        self.timestamp
+            .clone()
+            .unwrap_or_else(baseliner_model::now_rfc3339)
     }
 }
 
@@ -167,12 +169,12 @@ struct CdxVuln {
 }
 
 /// CycloneDX analysis state for a VEX status.
-fn cdx_state(status: &str) -> &'static str {
+fn cdx_state(status: VexStatus) -> &'static str {
     match status {
-        "not_affected" => "not_affected",
-        "fixed" => "resolved",
-        "affected" => "exploitable",
-        _ => "in_triage",
+        VexStatus::NotAffected => "not_affected",
+        VexStatus::Fixed => "resolved",
+        VexStatus::Affected => "exploitable",
+        VexStatus::UnderInvestigation => "in_triage",
     }
 }
 
@@ -237,7 +239,7 @@ pub fn cyclonedx(components: &[Component], vulns: &[VulnMatch], meta: &SbomMeta)
                 },
                 CdxProperty {
                     name: "baseliner:identity-source".into(),
-                    value: m.identity_source.clone(),
+                    value: m.identity_source.as_str().to_string(),
                 },
             ];
             if m.kev {
@@ -268,7 +270,7 @@ pub fn cyclonedx(components: &[Component], vulns: &[VulnMatch], meta: &SbomMeta)
                 },
                 description: m.summary.clone(),
                 analysis: CdxAnalysis {
-                    state: cdx_state(&m.vex_status),
+                    state: cdx_state(m.vex_status),
                     justification: m.vex_justification.as_deref().and_then(cdx_justification),
                     detail: m.rule.clone(),
                 },
@@ -472,7 +474,10 @@ pub fn spdx(components: &[Component], vulns: &[VulnMatch], meta: &SbomMeta) -> V
             related_spdx_element: id,
         });
     }
-    for m in vulns.iter().filter(|m| m.vex_status != "not_affected") {
+    for m in vulns
+        .iter()
+        .filter(|m| m.vex_status != VexStatus::NotAffected)
+    {
         let idx = component_index(components, m).map_or(0, |i| i + 1);
         if let Some(p) = packages.get_mut(idx) {
             let url = advisory_url(&m.id);

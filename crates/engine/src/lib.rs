@@ -1,0 +1,411 @@
+//! The one assessment pipeline every caller runs: `assess` and `sbom` in the CLI, and
+//! the registry, bulk mode and the live probe after them.
+//!
+//! An [`Engine`] holds what is expensive to open and shared across images (the
+//! vulnerability knowledge base). [`Engine::assess`] takes an image and a [`Request`]
+//! and returns a [`Run`]: the assessment document, the unpacker's report, and notes
+//! for the user. [`Run::write`] renders every output through the table in
+//! `baseliner-report`. Nothing here prints: progress goes to an [`Observer`], and
+//! what the user must know comes back as [`Note`]s.
+
+pub mod identity;
+pub mod outdir;
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use baseliner_baseline::{AssessmentInput, Date, Declaration, Profile};
+use baseliner_inspect::{Inspection, Tree};
+use baseliner_label::KeyPair;
+use baseliner_model::{Assessment, Component, ImageInfo, LiveEvidence, StageTiming, VulnMatch};
+use baseliner_unpack::Limits;
+use baseliner_vulns::{DeviceIdentity, Kb};
+
+pub use identity::device_identity;
+
+/// What can stop a run. Bad parts of an image are not errors: they are recorded in
+/// the unpacker's report and the rest of the image is analysed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("unpacking {image}: {source}")]
+    Unpack {
+        image: PathBuf,
+        source: baseliner_unpack::Error,
+    },
+    #[error("{what} {path}: {source}")]
+    Io {
+        path: PathBuf,
+        what: String,
+        source: std::io::Error,
+    },
+    #[error(
+        "output folder {0} is not empty and was not written by baseliner assess; choose a new folder"
+    )]
+    ForeignOutput(PathBuf),
+    #[error("vulnerability knowledge base: {0}")]
+    Kb(#[from] baseliner_vulns::Error),
+    #[error(transparent)]
+    Render(#[from] baseliner_report::outputs::Error),
+}
+
+/// Which knowledge base to use.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum KbChoice {
+    /// The default file, where one exists (`baseliner_vulns::default_path`).
+    Default,
+    /// This file, where it exists.
+    Path(PathBuf),
+    /// None: known vulnerabilities are not checked.
+    None,
+}
+
+/// Something the user must know about a run that is not a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Note {
+    /// No knowledge base was available: known-vulnerability provisions stay INCONCLUSIVE.
+    NoKnowledgeBase { looked_at: Option<PathBuf> },
+}
+
+/// Progress of a run. Every method has an empty default, so a caller implements
+/// only what it shows.
+pub trait Observer: Sync {
+    /// A stage starts: `unpack`, `inspect`, `vulns`, `evaluate`, `report`.
+    fn stage(&self, _stage: &str) {}
+    /// A step inside unpacking.
+    fn unpack_progress(&self, _msg: &str) {}
+}
+
+/// An observer that shows nothing.
+pub struct Silent;
+impl Observer for Silent {}
+
+/// The firmware image to assess.
+#[derive(Debug, Clone, Copy)]
+pub enum Image<'a> {
+    Path(&'a Path),
+    /// In memory, with the name reports show.
+    Bytes {
+        name: &'a str,
+        data: &'a [u8],
+    },
+}
+
+/// One assessment to make.
+pub struct Request<'a> {
+    pub image: Image<'a>,
+    /// Where the unpacked tree goes (created; must be empty if it exists).
+    pub unpack_to: &'a Path,
+    pub profile: &'a Profile,
+    pub declaration: Option<&'a Declaration>,
+    pub limits: Limits,
+    /// Overrides the device identity the declaration or a vendor header give.
+    pub device: Option<DeviceIdentity>,
+    /// Evidence from a live test of a lab device.
+    pub live: Option<&'a LiveEvidence>,
+    /// The assessment date (support periods, certificate expiry).
+    pub today: Date,
+}
+
+impl<'a> Request<'a> {
+    /// A request with default limits, today's date and no declaration.
+    pub fn new(image: Image<'a>, unpack_to: &'a Path, profile: &'a Profile) -> Self {
+        Request {
+            image,
+            unpack_to,
+            profile,
+            declaration: None,
+            limits: Limits::default(),
+            device: None,
+            live: None,
+            today: Date::today(),
+        }
+    }
+}
+
+/// The result of one assessment.
+pub struct Run {
+    pub assessment: Assessment,
+    pub unpack: baseliner_unpack::Report,
+    pub notes: Vec<Note>,
+}
+
+/// Components and their known vulnerabilities: what an SBOM holds.
+pub struct Inventory {
+    pub components: Vec<Component>,
+    pub vulnerabilities: Vec<VulnMatch>,
+    pub notes: Vec<Note>,
+}
+
+/// The pipeline, with what it keeps open across images.
+pub struct Engine {
+    kb: Option<Kb>,
+    kb_version: Option<String>,
+    kb_looked_at: Option<PathBuf>,
+}
+
+impl Engine {
+    /// Opens the knowledge base chosen, when it exists.
+    pub fn new(kb: KbChoice) -> Result<Engine, Error> {
+        let path = match kb {
+            KbChoice::Default => baseliner_vulns::default_path(),
+            KbChoice::Path(p) => Some(p),
+            KbChoice::None => None,
+        };
+        let (kb, kb_version) = match path.as_ref().filter(|p| p.is_file()) {
+            Some(p) => {
+                let kb = Kb::open(p)?;
+                let v = kb.version_string()?;
+                (Some(kb), Some(v))
+            }
+            None => (None, None),
+        };
+        Ok(Engine {
+            kb,
+            kb_version,
+            kb_looked_at: path,
+        })
+    }
+
+    /// The open knowledge base, if any.
+    pub fn kb(&self) -> Option<&Kb> {
+        self.kb.as_ref()
+    }
+
+    /// The knowledge-base version assessments record.
+    pub fn kb_version(&self) -> Option<&str> {
+        self.kb_version.as_deref()
+    }
+
+    fn no_kb_note(&self) -> Note {
+        Note::NoKnowledgeBase {
+            looked_at: self.kb_looked_at.clone(),
+        }
+    }
+
+    /// Known vulnerabilities of `components` and the device, with the image's own
+    /// evidence that some do not apply (VEX). `None` when no knowledge base is open.
+    pub fn vulnerabilities(
+        &self,
+        components: &[Component],
+        device: Option<&DeviceIdentity>,
+    ) -> Result<Option<Vec<VulnMatch>>, Error> {
+        let Some(kb) = &self.kb else { return Ok(None) };
+        let mut m = kb.match_components(components, device)?;
+        baseliner_vulns::vex::apply_evidence(&mut m, components);
+        Ok(Some(m))
+    }
+
+    /// Components and known vulnerabilities of a tree.
+    pub fn inventory(
+        &self,
+        tree: &Tree,
+        device: Option<&DeviceIdentity>,
+        with_vulns: bool,
+    ) -> Result<Inventory, Error> {
+        let components = baseliner_inspect::inspect(tree).components;
+        let mut notes = vec![];
+        let vulnerabilities = if with_vulns {
+            match self.vulnerabilities(&components, device)? {
+                Some(v) => v,
+                None => {
+                    notes.push(self.no_kb_note());
+                    vec![]
+                }
+            }
+        } else {
+            vec![]
+        };
+        Ok(Inventory {
+            components,
+            vulnerabilities,
+            notes,
+        })
+    }
+
+    /// Unpacks, inspects, matches known vulnerabilities and evaluates every provision.
+    pub fn assess(&self, req: &Request, obs: &dyn Observer) -> Result<Run, Error> {
+        let mut timings = Timings::default();
+        // An in-memory image is unpacked from a temporary file: the unpacker maps files.
+        let tmp;
+        let (path, name) = match req.image {
+            Image::Path(p) => (
+                p.to_path_buf(),
+                p.file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+            ),
+            Image::Bytes { name, data } => {
+                tmp = tempfile::NamedTempFile::new().map_err(|e| Error::Io {
+                    path: std::env::temp_dir(),
+                    what: "creating a temporary file in".into(),
+                    source: e,
+                })?;
+                std::fs::write(tmp.path(), data).map_err(|e| Error::Io {
+                    path: tmp.path().to_path_buf(),
+                    what: "writing".into(),
+                    source: e,
+                })?;
+                (tmp.path().to_path_buf(), name.to_string())
+            }
+        };
+
+        obs.stage("unpack");
+        let progress = |msg: &str| obs.unpack_progress(msg);
+        let report = timings.run("unpack", || {
+            baseliner_unpack::unpack(&path, req.unpack_to, &req.limits, Some(&progress)).map_err(
+                |source| Error::Unpack {
+                    image: path.clone(),
+                    source,
+                },
+            )
+        })?;
+
+        obs.stage("inspect");
+        let mut inspection: Inspection = timings.run("inspect", || {
+            Ok(baseliner_inspect::inspect(&Tree::from_report(&report)))
+        })?;
+        if let Some(live) = req.live {
+            inspection.findings.extend(live.findings.iter().cloned());
+            inspection
+                .components
+                .extend(live.components.iter().cloned());
+        }
+
+        obs.stage("vulns");
+        let device = match &req.device {
+            Some(d) => Some(d.clone()),
+            None => {
+                let file = std::fs::File::open(&path).map_err(|e| Error::Io {
+                    path: path.clone(),
+                    what: "reading".into(),
+                    source: e,
+                })?;
+                let map = baseliner_unpack::map_file(&file).map_err(|e| Error::Io {
+                    path: path.clone(),
+                    what: "reading".into(),
+                    source: e,
+                })?;
+                device_identity(req.declaration, map.as_deref().unwrap_or(&[]), &report)
+            }
+        };
+        let mut notes = vec![];
+        let vulnerabilities = timings.run("vulns", || {
+            self.vulnerabilities(&inspection.components, device.as_ref())
+        })?;
+        let vulnerabilities = vulnerabilities.unwrap_or_else(|| {
+            notes.push(self.no_kb_note());
+            vec![]
+        });
+
+        obs.stage("evaluate");
+        let assessment = timings.run("evaluate", || {
+            Ok(baseliner_baseline::assess(AssessmentInput {
+                profile: req.profile,
+                image: ImageInfo {
+                    name,
+                    sha256: report.image_sha256.clone(),
+                    size: report.image_size,
+                },
+                components: inspection.components,
+                findings: inspection.findings,
+                vulnerabilities,
+                live_tests: req.live.map(|l| l.tests.clone()).unwrap_or_default(),
+                declaration: req.declaration,
+                timings: Vec::new(),
+                tool_version: env!("CARGO_PKG_VERSION").to_string(),
+                kb_version: self.kb_version.clone(),
+                today: req.today,
+                created: baseliner_model::now_rfc3339(),
+            }))
+        })?;
+        let mut assessment = assessment;
+        assessment.timings = timings.0;
+        Ok(Run {
+            assessment,
+            unpack: report,
+            notes,
+        })
+    }
+}
+
+impl Run {
+    /// Writes every output `assess` owns into `dir` (the folder [`outdir::prepare`]
+    /// made), timing the rendering as stage `report`. `assessment.json` is written
+    /// last so that it records that stage too. Returns the paths written.
+    pub fn write(
+        &mut self,
+        dir: &Path,
+        key: Option<&KeyPair>,
+        registry: &str,
+        obs: &dyn Observer,
+    ) -> Result<Vec<PathBuf>, Error> {
+        use baseliner_report::{Artefacts, Output};
+        obs.stage("report");
+        let started = Instant::now();
+        let others: Vec<Output> = baseliner_report::outputs::assess_outputs()
+            .filter(|o| *o != Output::AssessmentJson)
+            .collect();
+        let mut written = {
+            let a = Artefacts::new(&self.assessment, registry)
+                .with_unpack(&self.unpack)
+                .with_key(key);
+            baseliner_report::outputs::write(&a, dir, others)?
+        };
+        self.assessment.timings.push(StageTiming {
+            stage: "report".into(),
+            millis: started.elapsed().as_millis() as u64,
+        });
+        let a = Artefacts::new(&self.assessment, registry);
+        let mut first = baseliner_report::outputs::write(&a, dir, [Output::AssessmentJson])?;
+        first.append(&mut written);
+        Ok(first)
+    }
+}
+
+/// Wall time per stage, in order.
+#[derive(Default)]
+struct Timings(Vec<StageTiming>);
+
+impl Timings {
+    fn run<T>(&mut self, stage: &str, f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+        let t = Instant::now();
+        let r = f();
+        self.0.push(StageTiming {
+            stage: stage.to_string(),
+            millis: t.elapsed().as_millis() as u64,
+        });
+        r
+    }
+}
+
+/// A file tree to inspect: a directory as it is, or an image unpacked into a
+/// temporary folder that lives as long as the returned guard.
+pub fn open_tree(
+    path: &Path,
+    limits: &Limits,
+    obs: &dyn Observer,
+) -> Result<(Tree, Option<tempfile::TempDir>), Error> {
+    let io = |what: &str, p: &Path, source| Error::Io {
+        path: p.to_path_buf(),
+        what: what.into(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(|e| io("reading", path, e))?;
+    if meta.is_dir() {
+        let tree = Tree::from_dir(path).map_err(|e| io("walking", path, e))?;
+        return Ok((tree, None));
+    }
+    let tmp =
+        tempfile::tempdir().map_err(|e| io("creating a folder in", &std::env::temp_dir(), e))?;
+    let out = tmp.path().join(outdir::UNPACKED);
+    obs.stage("unpack");
+    let progress = |msg: &str| obs.unpack_progress(msg);
+    let report =
+        baseliner_unpack::unpack(path, &out, limits, Some(&progress)).map_err(|source| {
+            Error::Unpack {
+                image: path.to_path_buf(),
+                source,
+            }
+        })?;
+    Ok((Tree::from_report(&report), Some(tmp)))
+}
