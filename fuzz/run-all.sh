@@ -9,10 +9,9 @@ cd "$(dirname "$0")"
 secs="${1:-600}"
 shift || true
 targets=("$@")
-[ "${#targets[@]}" -gt 0 ] || targets=(squashfs jffs2 ubi yaffs2 cramfs romfs cpio uimage fit trx tplink
-  android_sparse linux_kernel lzma xz zstd lz4 lzo zlib bzip2 gzip tar zip sevenz ext unpack
-  buffalo_enc senao dlink_mh01 tenvis_pk2 grain_media alphanetworks broadcom_sao ambarella_romfs dji_xv4 bosch_fw pkcs7_signed
-  tplink_img0 vxworks_memfs arcadyan pfs dahua dlink_encrpted_img dlink_shrs draytek xiaomi)
+# By default every target fuzz/Cargo.toml declares (one per format plus `unpack`; a
+# test in crates/unpack/tests/fuzz_targets.rs keeps that list equal to formats::all()).
+[ "${#targets[@]}" -gt 0 ] || mapfile -t targets < <(sed -n 's/^name = "\(.*\)"$/\1/p' Cargo.toml | grep -vx baseliner-fuzz)
 jobs="${FUZZ_JOBS:-1}"
 [ -d /dev/shm ] && export TMPDIR="${TMPDIR:-/dev/shm}"
 ./seed.sh >/dev/null

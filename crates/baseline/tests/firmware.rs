@@ -6,18 +6,7 @@ use std::path::PathBuf;
 use baseliner_baseline::{Date, Declaration, Inputs, catalogue, evaluate, summarize};
 use baseliner_model::{Finding, Verdict, VerdictStatus};
 
-fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipping: corpus not found at {}", p.display());
-        None
-    }
-}
+use baseliner_testkit::corpus;
 
 fn findings_of(rel: &str) -> Option<Vec<Finding>> {
     let image = corpus()?.join(rel);
@@ -130,10 +119,11 @@ fn tenda_ac15_default_web_credentials_fail_passwords() {
 fn bundled_sample_with_its_declaration() {
     let root = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../samples"));
     let image = root.join("router-fw.bin");
-    if !image.exists() {
-        eprintln!("skipping: {} not present", image.display());
-        return;
-    }
+    assert!(
+        image.exists(),
+        "the bundled sample {} is committed",
+        image.display()
+    );
     let d = Declaration::load(&root.join("router-fw.toml")).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let report = baseliner_unpack::unpack(

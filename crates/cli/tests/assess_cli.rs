@@ -10,15 +10,7 @@ fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
 }
 
-fn corpus() -> Option<PathBuf> {
-    let p = root().join("../shared/corpus");
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipping: corpus folder {} is absent", p.display());
-        None
-    }
-}
+use baseliner_testkit::corpus;
 
 fn bin() -> Command {
     Command::cargo_bin("baseliner").unwrap()

@@ -40,15 +40,9 @@ fn inspect_directory_json_and_text() {
 
 #[test]
 fn inspect_image_through_unpack() {
-    let corpus = std::path::PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    let img = corpus.join("firmware/tenda-ac15-rootfs.tar.gz");
-    if !img.exists() {
-        eprintln!("skipped: corpus folder {} is absent", corpus.display());
+    let Some(img) = baseliner_testkit::corpus_file("firmware/tenda-ac15-rootfs.tar.gz") else {
         return;
-    }
+    };
     let out = Command::cargo_bin("baseliner")
         .unwrap()
         .args(["inspect", img.to_str().unwrap(), "--format", "json"])

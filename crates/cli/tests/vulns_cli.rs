@@ -1,20 +1,8 @@
 //! `db import`, `db status` and `sbom` end to end through the binary, on the corpus.
 
 use assert_cmd::Command;
-use std::path::Path;
 
-fn corpus() -> Option<&'static Path> {
-    let p = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipping: corpus folder {} is absent", p.display());
-        None
-    }
-}
+use baseliner_testkit::corpus;
 
 fn bin() -> Command {
     Command::cargo_bin("baseliner").unwrap()

@@ -245,7 +245,7 @@ fn html_renders_in_chromium() {
                 .is_ok_and(|o| o.status.success())
         })
     else {
-        eprintln!("skipping: no chromium on PATH (apt-get install -y chromium)");
+        baseliner_testkit::skip::<()>("no chromium on PATH (apt-get install -y chromium)");
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -6,7 +6,7 @@
 //! (`zlib.crc32`, `hashlib`, `struct`) from the offsets each header states.
 
 mod common;
-use common::{fixture, hit, run, run_bytes};
+use common::{cuts, fixture, flips, hit, run, run_bytes};
 
 use std::fs;
 use std::path::Path;
@@ -599,22 +599,6 @@ fn survives(variants: impl Iterator<Item = Vec<u8>>) -> usize {
         n += 1;
     }
     n
-}
-
-fn cuts(d: &[u8], every_byte_to: usize, step: usize) -> impl Iterator<Item = Vec<u8>> + '_ {
-    (0..every_byte_to.min(d.len()))
-        .chain((every_byte_to..d.len()).step_by(step))
-        .map(|c| d[..c].to_vec())
-}
-
-fn flips(d: &[u8], range: std::ops::Range<usize>) -> impl Iterator<Item = Vec<u8>> + '_ {
-    range.flat_map(move |i| {
-        [0x01u8, 0x80, 0xff].into_iter().filter_map(move |m| {
-            let mut v = d.to_vec();
-            *v.get_mut(i)? ^= m;
-            Some(v)
-        })
-    })
 }
 
 #[test]

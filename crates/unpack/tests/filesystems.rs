@@ -24,11 +24,10 @@ fn fixture(name: &str) -> Option<PathBuf> {
     if p.is_file() {
         Some(p)
     } else {
-        eprintln!(
-            "skipping: corpus fixture {} is absent (the shared corpus is not checked out)",
+        baseliner_testkit::skip(format!(
+            "corpus fixture {} is absent (the shared corpus is not checked out)",
             p.display()
-        );
-        None
+        ))
     }
 }
 
@@ -392,12 +391,9 @@ fn mke2fs(dir: &Path, src: &Path, kind: &str, opts: &[&str], blocks: &str) -> Op
     match status {
         Ok(s) if s.success() => Some(img),
         Ok(s) => panic!("mke2fs failed: {s}"),
-        Err(e) => {
-            eprintln!(
-                "skipping: mke2fs is not available ({e}); install e2fsprogs to run the ext tests"
-            );
-            None
-        }
+        Err(e) => baseliner_testkit::skip(format!(
+            "mke2fs is not available ({e}); install e2fsprogs to run the ext tests"
+        )),
     }
 }
 
@@ -610,10 +606,9 @@ fn tool(cmd: &str, args: &[&str], cwd: &Path) -> Option<()> {
     {
         Ok(s) if s.success() => Some(()),
         Ok(s) => panic!("{cmd} {args:?} failed: {s}"),
-        Err(e) => {
-            eprintln!("skipping: {cmd} is not available ({e}); install it to run this test");
-            None
-        }
+        Err(e) => baseliner_testkit::skip(format!(
+            "{cmd} is not available ({e}); install it to run this test"
+        )),
     }
 }
 

@@ -246,8 +246,9 @@ fn perm_bits(p: &str) -> u32 {
 /// is missing.
 fn unsquashfs_view(img: &[u8]) -> Option<Vec<String>> {
     if Command::new("unsquashfs").arg("-version").output().is_err() {
-        eprintln!("skipping the unsquashfs cross-check: unsquashfs is not installed");
-        return None;
+        return baseliner_testkit::skip(
+            "the unsquashfs cross-check: unsquashfs is not installed (apt-get install squashfs-tools)",
+        );
     }
     let dir = tempfile::tempdir().unwrap();
     let p = dir.path().join("img.sqfs");

@@ -10,7 +10,7 @@
 //! `openssl aes-128-cbc -d -md sha256` and the published passphrase.
 
 mod common;
-use common::{fixture, hit, run_bytes, sha};
+use common::{cuts, fixture, flips, hit, run_bytes, sha};
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -52,23 +52,6 @@ fn survives(variants: impl Iterator<Item = Vec<u8>>) -> usize {
         n += 1;
     }
     n
-}
-
-/// Every truncation up to `every_byte_to`, then one every `step` bytes.
-fn cuts(d: &[u8], every_byte_to: usize, step: usize) -> impl Iterator<Item = Vec<u8>> + '_ {
-    (0..every_byte_to.min(d.len()))
-        .chain((every_byte_to..d.len()).step_by(step))
-        .map(|c| d[..c].to_vec())
-}
-
-fn flips(d: &[u8], range: std::ops::Range<usize>) -> impl Iterator<Item = Vec<u8>> + '_ {
-    range.flat_map(move |i| {
-        [0x01u8, 0x80, 0xff].into_iter().filter_map(move |m| {
-            let mut v = d.to_vec();
-            *v.get_mut(i)? ^= m;
-            Some(v)
-        })
-    })
 }
 
 fn read(rel: &str) -> Option<(PathBuf, Vec<u8>)> {

@@ -6,18 +6,7 @@ use std::path::{Path, PathBuf};
 use baseliner_inspect::{Entry, Tree};
 use baseliner_unpack::EntryKind;
 
-pub fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!("skipped: corpus folder {} is absent", p.display());
-        None
-    }
-}
+pub use baseliner_testkit::corpus;
 
 /// A tree whose entries are existing files, each placed at an `fs_path`.
 pub fn tree_of(files: &[(PathBuf, &str)]) -> Tree {

@@ -1,55 +1,19 @@
 //! Helpers shared by the integration tests (each test file uses a subset).
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use baseliner_unpack::{FormatHit, Limits, Report, unpack};
 
 use sha2::{Digest, Sha256};
 
-/// The third-party corpus beside the project, or `None` (with a message) when this
-/// clone does not have it: real vendor firmware is not redistributable.
-pub fn corpus() -> Option<PathBuf> {
-    let p = PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/corpus"
-    ));
-    if p.is_dir() {
-        Some(p)
-    } else {
-        eprintln!(
-            "skipping: corpus folder {} is absent (real firmware is not redistributable)",
-            p.display()
-        );
-        None
-    }
-}
-
-/// The bytes of one corpus file, or `None` (with a message) when it is absent.
-pub fn fixture_bytes(rel: &str) -> Option<Vec<u8>> {
-    let p = corpus()?.join(rel);
-    match std::fs::read(&p) {
-        Ok(d) => Some(d),
-        Err(_) => {
-            eprintln!("skipping: corpus file {} is absent", p.display());
-            None
-        }
-    }
-}
+pub use baseliner_testkit::corpus;
+pub use baseliner_testkit::corpus_bytes as fixture_bytes;
+pub use baseliner_testkit::corpus_file as fixture;
+pub use baseliner_testkit::sweep::{cuts, flips};
 
 pub fn sha(d: &[u8]) -> String {
     hex::encode(Sha256::digest(d))
-}
-
-/// The path of one corpus file, or `None` (with a message) when it is absent.
-pub fn fixture(rel: &str) -> Option<PathBuf> {
-    let p = corpus()?.join(rel);
-    if p.is_file() {
-        Some(p)
-    } else {
-        eprintln!("skipping: corpus file {} is absent", p.display());
-        None
-    }
 }
 
 /// Unpacks `image` with the default limits into a fresh folder.
