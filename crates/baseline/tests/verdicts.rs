@@ -298,3 +298,62 @@ fn kev_listed_vulnerability_fails_cra_2a() {
     let v = run("eu-cra", &[], &[na], None);
     assert_eq!(get(&v, "I-2a").status, VerdictStatus::Inconclusive);
 }
+
+fn live(id: &str, outcome: baseliner_model::TestOutcome) -> baseliner_model::LiveTest {
+    baseliner_model::LiveTest {
+        id: id.into(),
+        title: id.into(),
+        host: "10.77.0.2".into(),
+        scope: "telnet/23, ssh/22, http/80: 412 credential pairs".into(),
+        outcome,
+        findings: if outcome == baseliner_model::TestOutcome::Failed {
+            vec![baseliner_model::Code::Cred004]
+        } else {
+            vec![]
+        },
+        details: vec![],
+        started: "2026-11-23T01:00:00Z".into(),
+        duration_ms: 1200,
+    }
+}
+
+fn run_live(findings: &[Finding], tests: &[baseliner_model::LiveTest]) -> Vec<Verdict> {
+    let p = catalogue::profile("etsi-en-303-645").unwrap();
+    evaluate(
+        &p,
+        &Inputs {
+            findings,
+            vulnerabilities: &[],
+            declaration: None,
+            live_tests: tests,
+            today: today(),
+            build_date: None,
+            vulns_checked: true,
+        },
+    )
+}
+
+#[test]
+fn pass_comes_only_from_a_complete_live_test_and_names_it() {
+    use baseliner_model::{Basis, TestOutcome};
+    let passed = [live("default-credentials", TestOutcome::Passed)];
+    let v = run_live(&[], &passed);
+    let p = get(&v, "5.1-1");
+    assert_eq!(p.status, VerdictStatus::Pass, "{:?}", p.reasons);
+    assert_eq!(p.tests, vec!["default-credentials".to_string()]);
+    assert!(p.basis.contains(&Basis::LiveTest));
+    assert!(p.reasons.iter().any(|r| r.contains("412 credential pairs")));
+    // Firmware evidence of a universal password still wins over a clean live test.
+    let v = run_live(&wr841n_findings(), &passed);
+    assert_eq!(get(&v, "5.1-1").status, VerdictStatus::Fail);
+    // A failed test is a FAIL on its own; an incomplete one proves nothing.
+    let v = run_live(&[], &[live("default-credentials", TestOutcome::Failed)]);
+    let f = get(&v, "5.1-1");
+    assert_eq!(f.status, VerdictStatus::Fail);
+    assert!(f.basis.contains(&Basis::LiveTest));
+    let v = run_live(&[], &[live("default-credentials", TestOutcome::Incomplete)]);
+    assert_eq!(get(&v, "5.1-1").status, VerdictStatus::Inconclusive);
+    // A test that is not a complete test of the provision adds evidence, no PASS.
+    let v = run_live(&[], &[live("tls-audit", TestOutcome::Passed)]);
+    assert_eq!(get(&v, "5.5-1").status, VerdictStatus::Inconclusive);
+}
