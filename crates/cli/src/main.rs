@@ -9,6 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 
 mod cmd_assess;
+mod cmd_bulk;
 mod cmd_db;
 mod cmd_declare;
 mod cmd_inspect;
@@ -33,6 +34,9 @@ enum Cmd {
     /// The main job: unpack, inspect, match vulnerabilities, give a verdict per
     /// provision of a scheme, and write reports and a label.
     Assess(cmd_assess::AssessArgs),
+    /// Assess many images into one database, resumably and in shards; `bulk report`
+    /// gives corpus statistics.
+    Bulk(cmd_bulk::BulkArgs),
     /// Identify, extract and recurse into every format inside a firmware image.
     Unpack(UnpackArgs),
     /// Inspect an image or an unpacked tree: findings with evidence, and components.
@@ -111,6 +115,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<ExitCode> = match cli.cmd {
         Cmd::Assess(a) => cmd_assess::run(a),
+        Cmd::Bulk(a) => cmd_bulk::run(a),
         Cmd::Unpack(a) => cmd_unpack::run(a),
         Cmd::Inspect(a) => cmd_inspect::run(a),
         Cmd::Db(a) => cmd_db::run(a),

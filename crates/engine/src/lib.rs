@@ -18,9 +18,9 @@ use baseliner_baseline::{AssessmentInput, Date, Declaration, Profile};
 use baseliner_inspect::{Inspection, Tree};
 use baseliner_label::KeyPair;
 use baseliner_model::{Assessment, Component, ImageInfo, LiveEvidence, StageTiming, VulnMatch};
-use baseliner_unpack::Limits;
 use baseliner_vulns::{DeviceIdentity, Kb};
 
+pub use baseliner_unpack::Limits;
 pub use identity::device_identity;
 
 /// What can stop a run. Bad parts of an image are not errors: they are recorded in
