@@ -360,65 +360,18 @@ impl Kb {
         // The index finds the vulnerable criteria that admit each version. A hit in a
         // plain-OR record is a match by itself; records with AND/negated nodes are
         // loaded and evaluated whole, so a platform-bound CVE needs its platform.
-        let mut rows: Vec<memindex::RowHit> = Vec::new();
-        view.hits(&probes, &mut rows);
-        // By record, subject, decisive first, then criterion order (a total order: a
-        // criterion has one key, so record and ordinal name one row).
-        rows.sort_unstable_by(|a, b| {
-            a.cve
-                .cmp(&b.cve)
-                .then_with(|| a.subject.cmp(&b.subject))
-                .then_with(|| b.decisive().cmp(&a.decisive()))
-                .then_with(|| a.n.cmp(&b.n))
-        });
-        // Records by `record::cve_key` (and index ordinal) until the matches are built.
-        let mut hits: Vec<(i64, u32, matcher::Hit)> = Vec::new();
-        let mut complex: Vec<i64> = Vec::new();
-        for h in &rows {
-            let Some(cve) = view.cve_key(h.cve) else {
-                continue;
-            };
-            if !h.decisive() {
-                // An AND configuration whose nodes name products the image does not
-                // have cannot apply; the rest are evaluated whole.
-                let context = view.text_bytes(h.text);
-                let possible = context.is_empty()
-                    || context
-                        .split(|&b| b == b';')
-                        .all(|node| node.split(|&b| b == b',').any(|k| index.has_key(k)));
-                if possible {
-                    complex.push(cve);
-                }
-                continue;
-            }
-            if hits
-                .iter()
-                .rev()
-                .take_while(|(id, ..)| *id == cve)
-                .any(|(.., x)| x.subject == h.subject)
-            {
-                continue; // first criterion per record and subject wins
-            }
-            let Some(s) = index.subject(h.subject) else {
-                continue;
-            };
-            let cond = view.text(h.text);
-            let mut rule = String::with_capacity(5 + s.key.len() + cond.len());
-            rule.push_str("cpe ");
-            rule.push_str(&s.key);
-            rule.push(' ');
-            rule.push_str(cond);
-            hits.push((
-                cve,
-                h.cve,
-                matcher::Hit {
-                    subject: h.subject,
-                    rule,
-                    unversioned: h.flags & memindex::NO_VERSION != 0,
-                    platform_assumed: false,
-                },
-            ));
-        }
+        // Probes are one per subject, so halves of them share no subject and are
+        // scanned on two threads; merged by (record, subject), the hits are in the
+        // order one scan gives.
+        let (first, second) = probes.split_at(probes.len() / 2);
+        let ((h1, c1), (h2, c2)) = both(
+            probes.len() >= PARALLEL_PROBES,
+            || scan(&view, &index, first),
+            || scan(&view, &index, second),
+        );
+        let mut hits = merge_hits(h1, h2);
+        let mut complex = c1;
+        complex.extend(c2);
         for key in index.suffix_keys() {
             let mut ords = Vec::new();
             view.records_of(&key, &mut ords);
@@ -517,7 +470,7 @@ impl Kb {
                         m.display == display
                             && match &m.source {
                                 Source::Nvd { key: k, .. } => key == Some(*k),
-                                Source::Osv { id: other, .. } => *other == id,
+                                Source::Osv(o) => o.id == id,
                             }
                     }) {
                         continue;
@@ -534,11 +487,11 @@ impl Kb {
                             display,
                             rule: format!("{rule} ({})", o.id),
                             status: VexStatus::Affected,
-                            source: Source::Osv {
+                            source: Source::Osv(Box::new(OsvMatch {
                                 id,
                                 severity: o.severity,
                                 summary: o.summary,
-                            },
+                            })),
                         });
                     }
                 }
@@ -546,46 +499,191 @@ impl Kb {
         }
         let order = report_order(&pending);
         let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
-        let mut out: Vec<VulnMatch> = Vec::with_capacity(order.len());
-        for i in order {
-            let Some(p) = slots.get_mut(i).and_then(Option::take) else {
-                continue;
-            };
-            let Some(s) = subjects.get(p.subject) else {
-                continue;
-            };
-            let (id, score, severity, summary) = match p.source {
-                Source::Nvd { key, ord } => {
-                    let (score, severity, summary) = if ord != memindex::NONE {
-                        let (score, severity, summary) = view.details(ord);
-                        (score, severity.map(str::to_string), summary.to_string())
-                    } else {
-                        details.get(&key).cloned().unwrap_or_default()
-                    };
-                    (record::cve_id(key), score, severity, summary)
-                }
-                Source::Osv {
-                    id,
-                    severity,
-                    summary,
-                } => (id, None, severity, summary),
-            };
-            out.push(VulnMatch {
-                kev: view.in_kev(&id),
-                id,
-                component: s.display_name.clone(),
-                version: s.display_version.clone(),
-                rule: p.rule,
-                identity_source: s.source,
-                cvss_score: score,
-                cvss_severity: severity,
-                summary,
-                vex_status: p.status,
-                vex_justification: None,
-            });
-        }
+        let mut ordered: Vec<Pending> = order
+            .into_iter()
+            .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+            .collect();
+        drop(slots);
+        // Building the matches is mostly allocation (six texts each): two threads
+        // build the two halves.
+        let split = ordered.len() >= PARALLEL_MATCHES;
+        let second = ordered.split_off(if split {
+            ordered.len() / 2
+        } else {
+            ordered.len()
+        });
+        let build = |part: Vec<Pending>| build_matches(part, &subjects, &view, &details);
+        let (mut out, rest) = both(split, || build(ordered), || build(second));
+        out.extend(rest);
         Ok(out)
     }
+}
+
+/// Probes from which matching scans on two threads.
+const PARALLEL_PROBES: usize = 256;
+/// Matches from which two threads build them.
+const PARALLEL_MATCHES: usize = 2_048;
+
+/// Runs `a` and `b`, on two threads when `parallel`.
+fn both<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let other = s.spawn(b);
+        let mine = a();
+        let theirs = other
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (mine, theirs)
+    })
+}
+
+/// A decisive hit: record key, index ordinal and the hit.
+type KeyedHit = (i64, u32, matcher::Hit);
+
+/// The decisive hits of `probes` (first criterion per record and subject), sorted by
+/// record and subject, and the records to evaluate whole.
+fn scan(
+    view: &memindex::View,
+    index: &matcher::Index,
+    probes: &[(usize, String, Vec<u8>)],
+) -> (Vec<KeyedHit>, Vec<i64>) {
+    let mut rows: Vec<memindex::RowHit> = Vec::new();
+    view.hits(probes, &mut rows);
+    // By record, subject, decisive first, then criterion order (a total order: a
+    // criterion has one key, so record and ordinal name one row).
+    rows.sort_unstable_by(|a, b| {
+        a.cve
+            .cmp(&b.cve)
+            .then_with(|| a.subject.cmp(&b.subject))
+            .then_with(|| b.decisive().cmp(&a.decisive()))
+            .then_with(|| a.n.cmp(&b.n))
+    });
+    let warm: u64 = rows
+        .iter()
+        .map(|h| view.warm_text(h.text))
+        .fold(0, u64::wrapping_add);
+    std::hint::black_box(warm);
+    let mut hits: Vec<KeyedHit> = Vec::new();
+    let mut complex: Vec<i64> = Vec::new();
+    for h in &rows {
+        let Some(cve) = view.cve_key(h.cve) else {
+            continue;
+        };
+        if !h.decisive() {
+            // An AND configuration whose nodes name products the image does not
+            // have cannot apply; the rest are evaluated whole.
+            let context = view.text_bytes(h.text);
+            let possible = context.is_empty()
+                || context
+                    .split(|&b| b == b';')
+                    .all(|node| node.split(|&b| b == b',').any(|k| index.has_key(k)));
+            if possible {
+                complex.push(cve);
+            }
+            continue;
+        }
+        if hits
+            .iter()
+            .rev()
+            .take_while(|(id, ..)| *id == cve)
+            .any(|(.., x)| x.subject == h.subject)
+        {
+            continue; // first criterion per record and subject wins
+        }
+        let Some(s) = index.subject(h.subject) else {
+            continue;
+        };
+        let cond = view.text(h.text);
+        let mut rule = String::with_capacity(5 + s.key.len() + cond.len());
+        rule.push_str("cpe ");
+        rule.push_str(&s.key);
+        rule.push(' ');
+        rule.push_str(cond);
+        hits.push((
+            cve,
+            h.cve,
+            matcher::Hit {
+                subject: h.subject,
+                rule,
+                unversioned: h.flags & memindex::NO_VERSION != 0,
+                platform_assumed: false,
+            },
+        ));
+    }
+    (hits, complex)
+}
+
+/// Two hit lists sorted by (record, subject) merged into one.
+fn merge_hits(a: Vec<KeyedHit>, b: Vec<KeyedHit>) -> Vec<KeyedHit> {
+    if b.is_empty() {
+        return a;
+    }
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
+    loop {
+        let take_a = match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) => (x.1, x.2.subject) <= (y.1, y.2.subject),
+            (Some(_), None) => true,
+            (None, Some(_)) => false,
+            (None, None) => return out,
+        };
+        out.extend(if take_a { a.next() } else { b.next() });
+    }
+}
+
+/// The matches of `part`, in its order.
+fn build_matches(
+    part: Vec<Pending>,
+    subjects: &[matcher::Subject],
+    view: &memindex::View,
+    details: &HashMap<i64, store::Details>,
+) -> Vec<VulnMatch> {
+    let warm: u64 = part
+        .iter()
+        .map(|p| match p.source {
+            Source::Nvd { ord, .. } => view.warm(ord),
+            Source::Osv(_) => 0,
+        })
+        .fold(0, u64::wrapping_add);
+    std::hint::black_box(warm);
+    let mut out = Vec::with_capacity(part.len());
+    for p in part {
+        let Some(s) = subjects.get(p.subject) else {
+            continue;
+        };
+        let (id, score, severity, summary) = match p.source {
+            Source::Nvd { key, ord } => {
+                let (score, severity, summary) = if ord != memindex::NONE {
+                    let (score, severity, summary) = view.details(ord);
+                    (score, severity.map(str::to_string), summary.to_string())
+                } else {
+                    details.get(&key).cloned().unwrap_or_default()
+                };
+                (record::cve_id(key), score, severity, summary)
+            }
+            Source::Osv(o) => (o.id, None, o.severity, o.summary),
+        };
+        out.push(VulnMatch {
+            kev: view.in_kev(&id),
+            id,
+            component: s.display_name.clone(),
+            version: s.display_version.clone(),
+            rule: p.rule,
+            identity_source: s.source,
+            cvss_score: score,
+            cvss_severity: severity,
+            summary,
+            vex_status: p.status,
+            vex_justification: None,
+        });
+    }
+    out
 }
 
 /// A match before its texts are read.
@@ -602,19 +700,24 @@ struct Pending {
 
 enum Source {
     /// An NVD record, by key and index ordinal ([`memindex::NONE`] if not indexed).
-    Nvd { key: i64, ord: u32 },
-    Osv {
-        id: String,
-        severity: Option<String>,
-        summary: String,
+    Nvd {
+        key: i64,
+        ord: u32,
     },
+    Osv(Box<OsvMatch>),
+}
+
+struct OsvMatch {
+    id: String,
+    severity: Option<String>,
+    summary: String,
 }
 
 impl Pending {
     fn id_text(&self) -> std::borrow::Cow<'_, str> {
         match &self.source {
             Source::Nvd { key, .. } => record::cve_id(*key).into(),
-            Source::Osv { id, .. } => id.as_str().into(),
+            Source::Osv(o) => o.id.as_str().into(),
         }
     }
 }
