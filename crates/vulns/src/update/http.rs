@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use super::{Event, Observer, RateLimit, Retry};
+use super::{Event, Observer, Proxy, RateLimit, Retry};
 
 /// What one GET gave.
 pub(crate) enum Fetched<T> {
@@ -114,12 +114,11 @@ pub(crate) struct Req<'a> {
 }
 
 impl Http {
-    /// `proxy`: a proxy URL, or `None` for the environment's (`ALL_PROXY`,
-    /// `HTTPS_PROXY`, `HTTP_PROXY`, with `NO_PROXY`).
-    pub(crate) fn new(retry: Retry, proxy: Option<&str>) -> Result<Http, String> {
+    pub(crate) fn new(retry: Retry, proxy: &Proxy) -> Result<Http, String> {
         let proxy = match proxy {
-            Some(p) => Some(ureq::Proxy::new(p).map_err(|e| format!("proxy {p}: {e}"))?),
-            None => ureq::Proxy::try_from_env(),
+            Proxy::Url(p) => Some(ureq::Proxy::new(p).map_err(|e| format!("proxy {p}: {e}"))?),
+            Proxy::Environment => ureq::Proxy::try_from_env(),
+            Proxy::Direct => None,
         };
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)

@@ -99,6 +99,18 @@ impl Default for Retry {
     }
 }
 
+/// How requests reach the feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Proxy {
+    /// The environment's proxy, if any (`ALL_PROXY`, `HTTPS_PROXY`, `HTTP_PROXY`, in
+    /// either case, with `NO_PROXY`).
+    Environment,
+    /// Straight to the server.
+    Direct,
+    /// This proxy (`http://host:port`).
+    Url(String),
+}
+
 /// What to fetch and from where.
 #[derive(Debug, Clone)]
 pub struct UpdateOptions {
@@ -116,8 +128,7 @@ pub struct UpdateOptions {
     pub nvd_page_size: u32,
     pub nvd_rate: RateLimit,
     pub retry: Retry,
-    /// A proxy URL; `None` takes the environment's.
-    pub proxy: Option<String>,
+    pub proxy: Proxy,
     /// The time the run counts as (the clock's when `None`).
     pub now: Option<Secs>,
 }
@@ -137,7 +148,7 @@ impl Default for UpdateOptions {
             nvd_page_size: NVD_MAX_PAGE,
             nvd_rate: RateLimit::nvd(false),
             retry: Retry::default(),
-            proxy: None,
+            proxy: Proxy::Environment,
             now: None,
         }
     }
@@ -316,11 +327,10 @@ impl Kb {
     /// failing feed does not stop the others; its error is in the report. `Err` only
     /// when no request could be made at all (a malformed proxy URL).
     pub fn update(&self, opts: &UpdateOptions, obs: &dyn Observer) -> Result<UpdateReport> {
-        let mut http =
-            Http::new(opts.retry, opts.proxy.as_deref()).map_err(|msg| crate::Error::Update {
-                source_name: "proxy".into(),
-                msg,
-            })?;
+        let mut http = Http::new(opts.retry, &opts.proxy).map_err(|msg| crate::Error::Update {
+            source_name: "proxy".into(),
+            msg,
+        })?;
         let now = opts.now.unwrap_or_else(time::now);
         let mut feeds = Vec::new();
         for feed in [Feed::Nvd, Feed::Osv, Feed::Kev] {
