@@ -14,6 +14,7 @@ pub mod import;
 mod matcher;
 mod memindex;
 pub mod record;
+pub mod snapshot;
 mod store;
 pub mod time;
 #[cfg(feature = "update")]
@@ -29,8 +30,10 @@ use baseliner_model::{Component, VexStatus, VulnMatch};
 use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::{Error, Result};
 pub use matcher::DeviceIdentity;
+pub use snapshot::{Manifest, SnapshotInfo, import_snapshot, is_snapshot};
 pub use store::Counts;
 
 /// What importing one file did.
@@ -64,6 +67,57 @@ pub struct Status {
     pub path: PathBuf,
     pub schema: String,
     pub sources: Vec<SourceStatus>,
+}
+
+/// Days after which a knowledge base counts as stale unless told otherwise.
+pub const STALE_AFTER_DAYS: u64 = 7;
+
+/// How current one feed's data is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FeedAge {
+    /// `nvd`, `osv` or `kev`.
+    pub kind: String,
+    /// When the data was last known current (UTC, RFC 3339 or as the feed wrote it).
+    pub as_of: String,
+    /// How that is known: `update` (`db update` completed then), `newest record` (a
+    /// hand import: the newest record's modification date), `import` (a hand import
+    /// of records without dates: when it was imported).
+    pub basis: String,
+}
+
+/// How current the knowledge base is, per feed it holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Freshness {
+    pub feeds: Vec<FeedAge>,
+}
+
+impl Freshness {
+    /// The least recently current feed: the knowledge base is as old as it.
+    pub fn oldest(&self) -> Option<&FeedAge> {
+        self.feeds
+            .iter()
+            .min_by_key(|f| time::parse(&f.as_of).unwrap_or(i64::MIN))
+    }
+
+    /// Seconds from the oldest feed's date to `now` (`None` without feeds).
+    pub fn age_secs(&self, now: time::Secs) -> Option<i64> {
+        let f = self.oldest()?;
+        Some(
+            now.saturating_sub(time::parse(&f.as_of).unwrap_or(0))
+                .max(0),
+        )
+    }
+
+    /// Whole days of [`Freshness::age_secs`].
+    pub fn age_days(&self, now: time::Secs) -> Option<u64> {
+        self.age_secs(now).map(|s| s.unsigned_abs() / 86_400)
+    }
+
+    /// Older than `days` at `now`, or holding no feed at all.
+    pub fn is_stale(&self, now: time::Secs, days: u64) -> bool {
+        self.age_secs(now)
+            .is_none_or(|s| s.unsigned_abs() > days.saturating_mul(86_400))
+    }
 }
 
 /// The knowledge base: one SQLite file.
@@ -323,11 +377,60 @@ impl Kb {
         })
     }
 
+    /// How current each feed is (see [`FeedAge`]). A snapshot carries its feeds'
+    /// dates, so a knowledge base imported from a three-week-old snapshot is three
+    /// weeks old.
+    pub fn freshness(&self) -> Result<Freshness> {
+        let status = self.status()?;
+        let mut feeds = Vec::new();
+        for kind in ["nvd", "osv", "kev"] {
+            #[cfg(feature = "update")]
+            let key = update::refreshed_key(kind);
+            #[cfg(not(feature = "update"))]
+            let key = format!("refreshed:{kind}");
+            let updated = self
+                .with_conn(async |c| store::get_state(c, &key).await)?
+                .filter(|t| time::parse(t).is_some());
+            let hand = status.sources.iter().find(|s| s.kind == kind).map(|s| {
+                match s
+                    .newest
+                    .as_ref()
+                    .filter(|n| kind != "kev" && time::parse(n).is_some())
+                {
+                    Some(n) => (n.clone(), "newest record"),
+                    None => (s.imported_at.clone(), "import"),
+                }
+            });
+            let secs = |t: &str| time::parse(t).unwrap_or(i64::MIN);
+            let best = match (updated, hand) {
+                (Some(u), Some((h, basis))) if secs(&h) > secs(&u) => Some((h, basis)),
+                (Some(u), _) => Some((u, "update")),
+                (None, Some((h, basis))) => Some((h, basis)),
+                (None, None) => None,
+            };
+            if let Some((as_of, basis)) = best {
+                feeds.push(FeedAge {
+                    kind: kind.into(),
+                    as_of,
+                    basis: basis.into(),
+                });
+            }
+        }
+        Ok(Freshness { feeds })
+    }
+
+    /// The snapshot this knowledge base is (imported from, or exported as, with no
+    /// write since): its id and creation time.
+    pub fn snapshot(&self) -> Result<Option<(String, String)>> {
+        self.with_conn(async |c| store::snapshot(c).await)
+    }
+
     /// The version an assessment records for this knowledge base: each source with its
-    /// record count and newest record date (or import time).
+    /// record count and newest record date (or import time), then `snapshot:ID` when
+    /// the knowledge base is a snapshot unchanged since.
     pub fn version_string(&self) -> Result<String> {
         let status = self.status()?;
-        Ok(status
+        let mut parts: Vec<String> = status
             .sources
             .iter()
             .map(|s| {
@@ -338,8 +441,11 @@ impl Kb {
                     s.newest.as_deref().unwrap_or(&s.imported_at)
                 )
             })
-            .collect::<Vec<_>>()
-            .join(","))
+            .collect();
+        if let Some((id, _)) = self.snapshot()? {
+            parts.push(format!("snapshot:{id}"));
+        }
+        Ok(parts.join(","))
     }
 
     /// Known vulnerabilities of `components` and of the device itself.

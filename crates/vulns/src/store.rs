@@ -123,13 +123,51 @@ pub(crate) fn new_token() -> String {
     out
 }
 
-/// Renews the generation token (inside the caller's transaction).
+/// Renews the generation token (inside the caller's transaction). The knowledge
+/// base is then no longer the snapshot it was imported from or exported as.
 pub(crate) async fn bump_generation(conn: &mut SqliteConnection) -> DbResult<()> {
     sqlx::query("INSERT OR REPLACE INTO meta (k, v) VALUES ('generation', ?)")
         .bind(new_token())
         .execute(&mut *conn)
         .await?;
+    set_snapshot(conn, None).await
+}
+
+/// Records (or with `None` forgets) the snapshot `(id, created)` the knowledge base is.
+pub(crate) async fn set_snapshot(
+    conn: &mut SqliteConnection,
+    snap: Option<(&str, &str)>,
+) -> DbResult<()> {
+    match snap {
+        Some((id, created)) => {
+            for (k, v) in [("snapshot", id), ("snapshot_created", created)] {
+                sqlx::query("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)")
+                    .bind(k)
+                    .bind(v)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        None => {
+            sqlx::query("DELETE FROM meta WHERE k IN ('snapshot', 'snapshot_created')")
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
     Ok(())
+}
+
+/// The snapshot `(id, created)` the knowledge base is, if it is one.
+pub(crate) async fn snapshot(conn: &mut SqliteConnection) -> DbResult<Option<(String, String)>> {
+    let rows = sqlx::query("SELECT k, v FROM meta WHERE k IN ('snapshot', 'snapshot_created')")
+        .fetch_all(&mut *conn)
+        .await?;
+    let get = |k: &str| {
+        rows.iter()
+            .find(|r| r.get::<String, _>(0) == k)
+            .map(|r| r.get::<String, _>(1))
+    };
+    Ok(get("snapshot").map(|id| (id, get("snapshot_created").unwrap_or_default())))
 }
 
 fn placeholders(rows: usize, cols: usize) -> String {
