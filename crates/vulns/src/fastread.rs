@@ -37,4 +37,30 @@ impl Reader {
             .optional()?
             .unwrap_or_default())
     }
+
+    /// Whole records by `record::cve_key` (one statement over a JSON list of keys):
+    /// the records matching evaluates whole, read without the sqlx runtime's hop.
+    pub(crate) fn records(&self, keys: &[i64]) -> Res<Vec<crate::record::CveRecord>> {
+        let list = serde_json::to_string(keys)
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT c.id, c.modified, c.published, c.score, c.severity, c.summary, g.configs \
+             FROM json_each(?1) j JOIN cve c ON c.k = j.value JOIN cve_config g ON g.k = c.k",
+        )?;
+        let mut rows = stmt.query([list])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let configs = r.get_ref(6)?.as_str()?;
+            out.push(crate::record::CveRecord {
+                id: r.get(0)?,
+                last_modified: r.get(1)?,
+                published: r.get(2)?,
+                cvss_score: r.get(3)?,
+                cvss_severity: r.get(4)?,
+                summary: r.get(5)?,
+                configs: serde_json::from_str(configs).unwrap_or_default(),
+            });
+        }
+        Ok(out)
+    }
 }

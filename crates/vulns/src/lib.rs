@@ -467,15 +467,16 @@ impl Kb {
         // plain-OR record is a match by itself; records with AND/negated nodes are
         // loaded and evaluated whole, so a platform-bound CVE needs its platform.
         // Probes are one per subject, so halves of them share no subject and are
-        // scanned on two threads; merged by (record, subject), the hits are in the
-        // order one scan gives.
+        // scanned on two threads.
         let (first, second) = probes.split_at(probes.len() / 2);
         let ((h1, c1), (h2, c2)) = both(
             probes.len() >= PARALLEL_PROBES,
             || scan(&view, &index, first),
             || scan(&view, &index, second),
         );
-        let mut hits = merge_hits(h1, h2);
+        let mut hits = h1;
+        hits.extend(h2);
+        let indexed = hits.len();
         let mut complex = c1;
         complex.extend(c2);
         for key in index.suffix_keys() {
@@ -489,7 +490,7 @@ impl Kb {
         // knowledge base was written between the index check and this read).
         let mut details: HashMap<i64, store::Details> = HashMap::new();
         if !complex.is_empty() {
-            for rec in self.with_conn(async |conn| store::get_cves(conn, &complex).await)? {
+            for rec in self.with_reader(|r| r.records(&complex))? {
                 let k = rec.key();
                 let ord = view.cve_ord(k).unwrap_or(memindex::NONE);
                 for hit in index.match_record(&rec) {
@@ -506,9 +507,16 @@ impl Kb {
         let subject_rank = display_ranks(&subjects);
         let rank_of = |i: usize| subject_rank.get(i).copied().unwrap_or(u32::MAX);
         let mut pending: Vec<Pending> = Vec::with_capacity(hits.len());
-        for (k, ord, hit) in hits {
+        for (i, (k, ord, hit)) in hits.into_iter().enumerate() {
             let Some(s) = subjects.get(hit.subject) else {
                 continue;
+            };
+            // Among equal matches, index hits come first in subject order, then
+            // records evaluated whole in the order evaluated (as one sorted scan gave).
+            let seq = if i < indexed {
+                hit.subject as u64
+            } else {
+                (1 << 56) | (i - indexed) as u64
             };
             let mut rule = hit.rule;
             if s.key == "linux:linux_kernel" {
@@ -541,6 +549,7 @@ impl Kb {
             };
             pending.push(Pending {
                 rank: Some(record::id_rank(k)),
+                seq,
                 subject: hit.subject,
                 display: rank_of(hit.subject),
                 rule,
@@ -558,6 +567,7 @@ impl Kb {
                 }
                 Ok(found)
             })?;
+            let mut osv_seq = 0u64;
             for (i, records) in found {
                 let Some(s) = subjects.get(i) else { continue };
                 let Some(p) = &s.purl else { continue };
@@ -587,8 +597,10 @@ impl Kb {
                         .filter(|a| a.ecosystem == p.ecosystem && a.name == p.name)
                         .find_map(|a| matcher::osv_hits(a, &p.version));
                     if let Some(rule) = hit {
+                        osv_seq += 1;
                         pending.push(Pending {
                             rank: key.map(record::id_rank),
+                            seq: (2 << 56) | osv_seq,
                             subject: i,
                             display,
                             rule: format!("{rule} ({})", o.id),
@@ -652,95 +664,70 @@ fn both<A: Send, B: Send>(
 /// A decisive hit: record key, index ordinal and the hit.
 type KeyedHit = (i64, u32, matcher::Hit);
 
-/// The decisive hits of `probes` (first criterion per record and subject), sorted by
-/// record and subject, and the records to evaluate whole.
+/// The decisive hits of `probes` (first criterion per record and subject), and the
+/// records to evaluate whole.
 fn scan(
     view: &memindex::View,
     index: &matcher::Index,
     probes: &[(usize, String, Vec<u8>)],
 ) -> (Vec<KeyedHit>, Vec<i64>) {
     let mut rows: Vec<memindex::RowHit> = Vec::new();
-    view.hits(probes, &mut rows);
-    // By record, subject, decisive first, then criterion order (a total order: a
-    // criterion has one key, so record and ordinal name one row).
-    rows.sort_unstable_by(|a, b| {
-        a.cve
-            .cmp(&b.cve)
-            .then_with(|| a.subject.cmp(&b.subject))
-            .then_with(|| b.decisive().cmp(&a.decisive()))
-            .then_with(|| a.n.cmp(&b.n))
-    });
-    let warm: u64 = rows
-        .iter()
-        .map(|h| view.warm_text(h.text))
-        .fold(0, u64::wrapping_add);
-    std::hint::black_box(warm);
     let mut hits: Vec<KeyedHit> = Vec::new();
     let mut complex: Vec<i64> = Vec::new();
-    for h in &rows {
-        let Some(cve) = view.cve_key(h.cve) else {
-            continue;
-        };
-        if !h.decisive() {
-            // An AND configuration whose nodes name products the image does not
-            // have cannot apply; the rest are evaluated whole.
-            let context = view.text_bytes(h.text);
-            let possible = context.is_empty()
-                || context
-                    .split(|&b| b == b';')
-                    .all(|node| node.split(|&b| b == b',').any(|k| index.has_key(k)));
-            if possible {
-                complex.push(cve);
-            }
-            continue;
-        }
-        if hits
+    for (subject, key, v) in probes {
+        rows.clear();
+        view.probe(*subject, key, v, &mut rows);
+        // One subject's rows, by record, decisive first, then criterion order.
+        rows.sort_unstable_by_key(|r| (r.cve, !r.decisive(), r.n));
+        let warm: u64 = rows
             .iter()
-            .rev()
-            .take_while(|(id, ..)| *id == cve)
-            .any(|(.., x)| x.subject == h.subject)
-        {
-            continue; // first criterion per record and subject wins
+            .map(|h| view.warm_text(h.text))
+            .fold(0, u64::wrapping_add);
+        std::hint::black_box(warm);
+        let mut last = memindex::NONE;
+        for h in &rows {
+            let Some(cve) = view.cve_key(h.cve) else {
+                continue;
+            };
+            if !h.decisive() {
+                // An AND configuration whose nodes name products the image does not
+                // have cannot apply; the rest are evaluated whole.
+                let context = view.text_bytes(h.text);
+                let possible = context.is_empty()
+                    || context
+                        .split(|&b| b == b';')
+                        .all(|node| node.split(|&b| b == b',').any(|k| index.has_key(k)));
+                if possible {
+                    complex.push(cve);
+                }
+                continue;
+            }
+            if h.cve == last {
+                continue; // first criterion per record and subject wins
+            }
+            last = h.cve;
+            let Some(s) = index.subject(h.subject) else {
+                continue;
+            };
+            let cond = view.text(h.text);
+            let mut rule = String::with_capacity(5 + s.key.len() + cond.len());
+            rule.push_str("cpe ");
+            rule.push_str(&s.key);
+            rule.push(' ');
+            rule.push_str(cond);
+            hits.push((
+                cve,
+                h.cve,
+                matcher::Hit {
+                    subject: h.subject,
+                    rule,
+                    unversioned: h.flags & memindex::NO_VERSION != 0,
+                    platform_assumed: false,
+                },
+            ));
         }
-        let Some(s) = index.subject(h.subject) else {
-            continue;
-        };
-        let cond = view.text(h.text);
-        let mut rule = String::with_capacity(5 + s.key.len() + cond.len());
-        rule.push_str("cpe ");
-        rule.push_str(&s.key);
-        rule.push(' ');
-        rule.push_str(cond);
-        hits.push((
-            cve,
-            h.cve,
-            matcher::Hit {
-                subject: h.subject,
-                rule,
-                unversioned: h.flags & memindex::NO_VERSION != 0,
-                platform_assumed: false,
-            },
-        ));
     }
     (hits, complex)
-}
-
-/// Two hit lists sorted by (record, subject) merged into one.
-fn merge_hits(a: Vec<KeyedHit>, b: Vec<KeyedHit>) -> Vec<KeyedHit> {
-    if b.is_empty() {
-        return a;
-    }
-    let mut out = Vec::with_capacity(a.len() + b.len());
-    let (mut a, mut b) = (a.into_iter().peekable(), b.into_iter().peekable());
-    loop {
-        let take_a = match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) => (x.1, x.2.subject) <= (y.1, y.2.subject),
-            (Some(_), None) => true,
-            (None, Some(_)) => false,
-            (None, None) => return out,
-        };
-        out.extend(if take_a { a.next() } else { b.next() });
-    }
 }
 
 /// The matches of `part`, in its order.
@@ -796,6 +783,8 @@ fn build_matches(
 struct Pending {
     /// `record::id_rank` of the id, when it is a CVE id (else the text is compared).
     rank: Option<u64>,
+    /// Order among matches equal in id, component, version and rule.
+    seq: u64,
     subject: usize,
     /// The subject's rank by (display name, display version).
     display: u32,
@@ -848,26 +837,50 @@ fn display_ranks(subjects: &[matcher::Subject]) -> Vec<u32> {
     rank
 }
 
-/// Positions of `pending` in report order (id, component, version, rule, then as
-/// found), keeping the first of each (id, component, version): a component seen
-/// under two CPE keys, such as curl and libcurl, is still one component.
+/// Positions of `pending` in report order (id, component, version, rule, then
+/// `seq`), keeping the first of each (id, component, version): a component seen under
+/// two CPE keys, such as curl and libcurl, is still one component.
 fn report_order(pending: &[Pending]) -> Vec<usize> {
     let id_cmp = |a: &Pending, b: &Pending| match (a.rank, b.rank) {
         (Some(x), Some(y)) => x.cmp(&y),
         _ => a.id_text().cmp(&b.id_text()),
     };
     let mut order: Vec<usize> = (0..pending.len()).collect();
-    order.sort_unstable_by(|&x, &y| {
+    // By id, component and version first (numbers only when every id is a CVE id),
+    // then each run equal in those by rule: rules rarely tie, and comparing texts for
+    // every pair cost more than the rest of the sort.
+    if pending.iter().all(|p| p.rank.is_some()) {
+        order.sort_unstable_by_key(|&i| {
+            let p = &pending[i];
+            (p.rank, p.display, p.seq)
+        });
+    } else {
+        order.sort_unstable_by(|&x, &y| {
+            let (a, b) = (&pending[x], &pending[y]);
+            id_cmp(a, b)
+                .then_with(|| a.display.cmp(&b.display))
+                .then_with(|| a.seq.cmp(&b.seq))
+        });
+    }
+    let same = |x: usize, y: usize| {
         let (a, b) = (&pending[x], &pending[y]);
-        id_cmp(a, b)
-            .then_with(|| a.display.cmp(&b.display))
-            .then_with(|| a.rule.cmp(&b.rule))
-            .then_with(|| x.cmp(&y))
-    });
-    order.dedup_by(|x, y| {
-        let (a, b) = (&pending[*x], &pending[*y]);
         a.display == b.display && id_cmp(a, b).is_eq()
-    });
+    };
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && same(order[start], order[end]) {
+            end += 1;
+        }
+        if end - start > 1 {
+            order[start..end].sort_by(|&x, &y| {
+                let (a, b) = (&pending[x], &pending[y]);
+                a.rule.cmp(&b.rule).then_with(|| a.seq.cmp(&b.seq))
+            });
+        }
+        start = end;
+    }
+    order.dedup_by(|x, y| same(*x, *y));
     order
 }
 

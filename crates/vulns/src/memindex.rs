@@ -541,46 +541,44 @@ impl<'a> View<'a> {
         self.versions.get(id as usize).unwrap_or(&[])
     }
 
-    /// Appends the rows that admit each probe (`(subject, key, Version::sort_key)`):
-    /// key equal, `hi >= v` (strictly above unless inclusive), and `lo` absent, below
-    /// `v`, or equal and inclusive. The same condition `cpe_match` was queried with.
-    pub(crate) fn hits(&self, probes: &[(usize, String, Vec<u8>)], out: &mut Vec<RowHit>) {
-        for (subject, key, v) in probes {
-            let v = v.as_slice();
-            let range = self.rows_of(key);
-            // Rows are sorted by upper bound: skip every row whose bound is below v.
-            let (mut lo, mut hi) = (range.start, range.end);
-            while lo < hi {
-                let mid = lo + (hi - lo) / 2;
-                let h = self.row_hi.get(mid).map_or(&[][..], |&id| self.version(id));
-                if h < v {
-                    lo = mid + 1;
-                } else {
-                    hi = mid;
-                }
+    /// Appends the rows that admit version `v` (a `Version::sort_key`) of `subject`
+    /// under CPE key `key`: key equal, `hi >= v` (strictly above unless inclusive), and
+    /// `lo` absent, below `v`, or equal and inclusive. The same condition `cpe_match`
+    /// was queried with.
+    pub(crate) fn probe(&self, subject: usize, key: &str, v: &[u8], out: &mut Vec<RowHit>) {
+        let range = self.rows_of(key);
+        // Rows are sorted by upper bound: skip every row whose bound is below v.
+        let (mut lo, mut hi) = (range.start, range.end);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let h = self.row_hi.get(mid).map_or(&[][..], |&id| self.version(id));
+            if h < v {
+                lo = mid + 1;
+            } else {
+                hi = mid;
             }
-            for r in lo..range.end {
-                let (Some(&hid), Some(&flags)) = (self.row_hi.get(r), self.row_flags.get(r)) else {
-                    break;
-                };
-                if self.version(hid) == v && flags & HI_INCL == 0 {
+        }
+        for r in lo..range.end {
+            let (Some(&hid), Some(&flags)) = (self.row_hi.get(r), self.row_flags.get(r)) else {
+                break;
+            };
+            if flags & HI_INCL == 0 && self.version(hid) == v {
+                continue;
+            }
+            let lid = self.row_lo.get(r).copied().unwrap_or(NONE);
+            if lid != NONE {
+                let l = self.version(lid);
+                if !(l < v || (flags & LO_INCL != 0 && l == v)) {
                     continue;
                 }
-                let lid = self.row_lo.get(r).copied().unwrap_or(NONE);
-                if lid != NONE {
-                    let l = self.version(lid);
-                    if !(l < v || (flags & LO_INCL != 0 && l == v)) {
-                        continue;
-                    }
-                }
-                out.push(RowHit {
-                    subject: *subject,
-                    cve: self.row_cve.get(r).copied().unwrap_or(NONE),
-                    n: self.row_n.get(r).copied().unwrap_or(NONE),
-                    flags,
-                    text: self.row_text.get(r).copied().unwrap_or(NONE),
-                });
             }
+            out.push(RowHit {
+                subject,
+                cve: self.row_cve.get(r).copied().unwrap_or(NONE),
+                n: self.row_n.get(r).copied().unwrap_or(NONE),
+                flags,
+                text: self.row_text.get(r).copied().unwrap_or(NONE),
+            });
         }
     }
 

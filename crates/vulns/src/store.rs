@@ -227,7 +227,10 @@ async fn cve_modified(
 pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) -> DbResult<Counts> {
     let mut tx = conn.begin().await?;
     let c = put_cves_in(&mut tx, recs).await?;
-    bump_generation(&mut tx).await?;
+    // A file that changed nothing leaves the generation (and the index) as it was.
+    if c.added + c.replaced > 0 {
+        bump_generation(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(c)
 }
@@ -350,7 +353,10 @@ async fn drop_index(conn: &mut SqliteConnection, rec: &CveRecord) -> DbResult<()
 pub(crate) async fn put_osv(conn: &mut SqliteConnection, recs: &[OsvRecord]) -> DbResult<Counts> {
     let mut tx = conn.begin().await?;
     let c = put_osv_in(&mut tx, recs).await?;
-    bump_generation(&mut tx).await?;
+    // A file that changed nothing leaves the generation (and the index) as it was.
+    if c.added + c.replaced > 0 {
+        bump_generation(&mut tx).await?;
+    }
     tx.commit().await?;
     Ok(c)
 }
