@@ -9,7 +9,7 @@ use serde::Deserialize;
 use crate::Error;
 
 /// Version of the catalogue data; recorded in every assessment.
-pub const CATALOGUE_VERSION: &str = "2026.11.0";
+pub const CATALOGUE_VERSION: &str = "2026.12.0";
 
 /// How a provision can be established.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -23,6 +23,79 @@ pub enum Method {
     Declaration,
 }
 
+/// What a piece of evidence does to a provision (see `docs/assessment.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Shows non-conformance: with certain confidence it makes the provision FAIL (or,
+    /// for a recommendation, UNMET); with less, INCONCLUSIVE.
+    Proof,
+    /// Suggests non-conformance but cannot prove it: at most INCONCLUSIVE.
+    Indication,
+    /// Cited so a reviewer sees it; never changes the status.
+    Context,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Proof => "proof",
+            Role::Indication => "indication",
+            Role::Context => "context",
+        }
+    }
+}
+
+/// One mapping row: a finding code (or an IXIT fact) and what it does to the provision.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EvidenceRow {
+    /// A finding code, or `FAMILY-*`.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// An IXIT field such as `UpdMech.signature_verification`, matched against `equals`.
+    #[serde(default)]
+    pub ixit: Option<String>,
+    #[serde(default)]
+    pub equals: Option<toml::Value>,
+    pub role: Role,
+    /// Codes whose presence in the image lifts this row (a signature check makes a plain
+    /// HTTP download acceptable).
+    #[serde(default)]
+    pub unless: Vec<String>,
+    /// One line: why the code bears on the provision this way.
+    pub why: String,
+}
+
+impl EvidenceRow {
+    /// The row's subject as the docs and reasons name it.
+    pub fn subject(&self) -> String {
+        match (&self.code, &self.ixit) {
+            (Some(c), _) => c.clone(),
+            (None, Some(f)) => format!(
+                "IXIT {f} = {}",
+                self.equals
+                    .as_ref()
+                    .map(|v| v.to_string())
+                    .unwrap_or_default()
+            ),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// A live test whose result bears on a provision.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestRow {
+    /// The live test id (`default-credentials`, `tls-audit`, ...).
+    pub id: String,
+    /// Whether passing the test over its whole scope proves the provision (PASS); an
+    /// incomplete test adds evidence only.
+    pub complete: bool,
+    pub why: String,
+}
+
 /// One provision of a scheme.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -32,29 +105,38 @@ pub struct Provision {
     /// Level of a levelled scheme (Singapore CLS) at which the provision first applies.
     #[serde(default)]
     pub level: Option<u8>,
+    /// A variant of the scheme the provision belongs to only (`gateway` for CLS 7.x).
+    #[serde(default)]
+    pub variant: Option<String>,
     /// Flags that must all hold for the provision to apply; `!flag` means the flag is false.
     #[serde(default)]
     pub when: Vec<String>,
     /// The scheme's own notation of the condition, such as `MF(a)`.
     #[serde(default)]
     pub condition: Option<String>,
+    /// Why the provision may not apply although it has no condition flag (CRA Part I(2)
+    /// applies "where applicable"): an ICS N/A answer with a justification is honoured.
+    #[serde(default)]
+    pub applicability: Option<String>,
     pub title: String,
     pub checked_by: Vec<Method>,
-    /// Finding codes whose presence shows the provision is not met.
+    /// Mapping rows: finding codes and IXIT facts, each with its role and reason.
     #[serde(default)]
-    pub findings: Vec<String>,
-    /// Finding codes cited as context only: they inform but never fail the provision
-    /// (positive evidence such as an update client, or a suspicion the manufacturer closes).
+    pub evidence: Vec<EvidenceRow>,
+    /// Live tests that bear on the provision.
     #[serde(default)]
-    pub notes: Vec<String>,
+    pub tests: Vec<TestRow>,
     /// Declaration facts that support the provision (see `evaluate`).
     #[serde(default)]
     pub facts: Vec<String>,
+    /// The ETSI TS 103 701 test group that assesses the provision (EN 303 645 only).
+    #[serde(default)]
+    pub test_group: Option<String>,
 }
 
 impl Provision {
     pub fn is_conditional(&self) -> bool {
-        !self.when.is_empty()
+        !self.when.is_empty() || self.applicability.is_some()
     }
 }
 
@@ -116,6 +198,10 @@ pub const PROFILES: &[&str] = &[
     "sg-cls-2",
     "sg-cls-3",
     "sg-cls-4",
+    "sg-cls-gw-1",
+    "sg-cls-gw-2",
+    "sg-cls-gw-3",
+    "sg-cls-gw-4",
     "nistir-8425",
 ];
 
@@ -125,16 +211,20 @@ fn parse_scheme(stem: &str, text: &str) -> Result<SchemeFile, Error> {
 
 /// Loads one profile by name.
 pub fn profile(name: &str) -> Result<Profile, Error> {
-    let (stem, level) = match name.strip_prefix("sg-cls-") {
+    let (stem, level, variant) = match name.strip_prefix("sg-cls-") {
         Some(l) => {
+            let (variant, l) = match l.strip_prefix("gw-") {
+                Some(l) => (Some("gateway"), l),
+                None => (None, l),
+            };
             let level: u8 = l
                 .parse()
                 .ok()
                 .filter(|n| (1..=4).contains(n))
                 .ok_or_else(|| unknown_profile(name))?;
-            ("sg-cls", Some(level))
+            ("sg-cls", Some(level), variant)
         }
-        None => (name, None),
+        None => (name, None, None),
     };
     let text = FILES
         .iter()
@@ -149,10 +239,14 @@ pub fn profile(name: &str) -> Result<Profile, Error> {
             (Some(max), Some(l)) => l <= max,
             _ => true,
         })
+        .filter(|p| p.variant.is_none() || p.variant.as_deref() == variant)
         .collect();
     Ok(Profile {
         name: name.to_string(),
         title: match level {
+            Some(l) if variant.is_some() => {
+                format!("{} (home gateways), level {l}", file.scheme.title)
+            }
             Some(l) => format!("{}, level {l}", file.scheme.title),
             None => file.scheme.title,
         },

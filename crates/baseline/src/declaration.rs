@@ -11,6 +11,8 @@ use std::path::Path;
 use serde::{Deserialize, Deserializer};
 use toml::Spanned;
 
+use sha2::Digest;
+
 use crate::date::Date;
 use crate::securitytxt::{self, SecurityTxt};
 
@@ -116,12 +118,23 @@ pub struct SocSection {
     pub date: Option<Date>,
 }
 
-/// Third-party lab evidence (Singapore CLS levels 3 and 4).
+/// Third-party lab evidence (Singapore CLS levels 3 and 4). A report counts only as a
+/// reference with an identifier and the SHA-256 of its file; a bare string is ignored.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LabSection {
     pub name: Option<String>,
+    /// Free text kept for older declarations; never counted as evidence.
     pub report: Option<String>,
+    /// The report's identifier as the lab issued it.
+    pub report_id: Option<String>,
+    /// The report file, relative to the declaration file.
+    pub report_file: Option<String>,
+    /// SHA-256 of the report file, hex.
+    pub report_sha256: Option<String>,
+    /// Set by [`Declaration::load`]: the file was read and its hash matched.
+    #[serde(skip)]
+    pub report_verified: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -160,6 +173,8 @@ pub struct Declaration {
     pub lab: LabSection,
     /// The security.txt named by `disclosure.security_txt`, parsed.
     pub security_txt: Option<SecurityTxt>,
+    /// SHA-256 of the declaration's text, so an assessment records what it rested on.
+    pub sha256: String,
 }
 
 fn de_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Date>, D::Error> {
@@ -300,6 +315,14 @@ impl Declaration {
             })?;
             decl.security_txt = Some(SecurityTxt::parse(&st));
         }
+        if let (Some(rel), Some(want)) = (&decl.lab.report_file, &decl.lab.report_sha256) {
+            let base = path.parent().unwrap_or(Path::new("."));
+            // A missing or different file leaves the reference unverified (and unused).
+            if let Ok(bytes) = std::fs::read(base.join(rel)) {
+                let got = hex::encode(sha2::Sha256::digest(&bytes));
+                decl.lab.report_verified = got.eq_ignore_ascii_case(want.trim());
+            }
+        }
         Ok(decl)
     }
 
@@ -380,11 +403,95 @@ impl Declaration {
             soc: raw.statement_of_compliance,
             lab: raw.lab,
             security_txt: None,
+            sha256: hex::encode(sha2::Sha256::digest(text.as_bytes())),
         })
     }
 }
 
 /// A commented declaration template (`baseliner declare --init`).
+impl Declaration {
+    /// The value of an IXIT field named `Table.field` (`UpdMech.signature_verification`).
+    pub fn ixit_value(&self, path: &str) -> Option<&toml::Value> {
+        let (table, field) = path.split_once('.')?;
+        self.ixit.get(table)?.get(field)
+    }
+
+    /// What an assessment records of this declaration.
+    pub fn record(&self) -> baseliner_model::DeclarationRecord {
+        let lab = &self.lab;
+        baseliner_model::DeclarationRecord {
+            file: self.file.clone(),
+            sha256: self.sha256.clone(),
+            conditions: self.conditions.clone(),
+            ics: self
+                .ics
+                .iter()
+                .map(|(k, a)| {
+                    (
+                        k.clone(),
+                        baseliner_model::IcsRecord {
+                            support: match a.support {
+                                Support::Yes => "Y",
+                                Support::No => "N",
+                                Support::NotApplicable => "N/A",
+                            }
+                            .into(),
+                            detail: a.detail.clone(),
+                        },
+                    )
+                })
+                .collect(),
+            ixit: self
+                .ixit
+                .iter()
+                .map(|(k, t)| {
+                    (
+                        k.clone(),
+                        serde_json::to_value(t).unwrap_or(serde_json::Value::Null),
+                    )
+                })
+                .collect(),
+            lab: (lab.name.is_some() || lab.report_id.is_some() || lab.report.is_some()).then(
+                || baseliner_model::LabRecord {
+                    name: lab.name.clone(),
+                    report_id: lab.report_id.clone(),
+                    report_sha256: lab.report_sha256.clone(),
+                    verified: lab.report_verified,
+                },
+            ),
+        }
+    }
+}
+
+/// Whether an ICS detail or justification says something: a few words of substance,
+/// not "yes", "n/a" or "see documentation".
+pub fn substantive(text: &str) -> bool {
+    let t = text.trim();
+    let words: Vec<&str> = t.split_whitespace().collect();
+    let lower = t.to_ascii_lowercase();
+    let filler = [
+        "yes",
+        "y",
+        "no",
+        "n",
+        "n/a",
+        "na",
+        "ok",
+        "done",
+        "true",
+        "compliant",
+        "implemented",
+        "see documentation",
+        "see docs",
+        "tbd",
+        "todo",
+        "-",
+    ];
+    words.len() >= 4
+        && t.chars().filter(|c| c.is_alphabetic()).count() >= 20
+        && !filler.contains(&lower.as_str())
+}
+
 pub fn template() -> String {
     let mut t = String::from(TEMPLATE_HEAD);
     t.push_str("\n[conditions]\n# Set each flag that applies; a provision whose flags do not hold is NOT_APPLICABLE.\n# Leave a flag out if unsure: the provision is then assessed anyway.\n");
@@ -434,15 +541,19 @@ status_update_days = 30
 # place = "London"
 # date = 2025-01-15
 
-# Third-party lab evidence (Singapore CLS levels 3 and 4).
+# Third-party lab evidence (Singapore CLS levels 3 and 4). It counts only as a reference:
+# the report's identifier, its file (relative to this declaration) and that file's SHA-256.
 [lab]
 # name = "Approved Lab Pte Ltd"
-# report = "https://example.com/lab-report.pdf"
+# report_id = "CLS-2026-0042"
+# report_file = "lab-report.pdf"
+# report_sha256 = "…64 hex digits…"
 "#;
 
 const TEMPLATE_TAIL: &str = r#"
 # ICS answers, one per provision id: support = "Y" | "N" | "N/A", with detail:
 # Y: the measures taken; N: why not; N/A: why the condition does not hold (conditional rows only).
+# A detail must say something (at least four words): "yes" or "n/a" is not accepted as one.
 [ics."5.1-4"]
 support = "Y"
 detail = "The web UI settings page lets the user change the admin password."
@@ -451,9 +562,12 @@ detail = "The web UI settings page lets the user change the admin password."
 support = "N"
 detail = "The serial header stays on the board for repairs; it is inside the sealed case."
 
-# IXIT facts: free-form tables named after the IXIT (AuthMech, UpdMech, SecParam, ...).
+# IXIT facts: tables named after the IXIT (AuthMech, UpdMech, SecParam, ...). Descriptions are
+# recorded in the assessment; these fields are evaluated:
+#   UpdMech.signature_verification = true | false  (false fails the secure-update provisions)
 [ixit.UpdMech]
 description = "Signed image fetched over HTTPS from updates.example.com; RSA-3072 signature checked before flashing."
+signature_verification = true
 "#;
 
 #[cfg(test)]

@@ -1,16 +1,26 @@
-//! Findings + declaration (+ later live-probe findings) -> one verdict per provision.
+//! Findings + declaration + live tests -> one verdict per provision.
 //!
-//! The order of evidence is fixed and honest: firmware evidence of a problem is a FAIL
-//! whatever the declaration says; the manufacturer's word alone gives DECLARED, never
-//! PASS; with neither, the verdict is INCONCLUSIVE and says what is missing.
+//! The order is fixed, and each step says what the verdict rests on:
+//! 1. applicability: a provision the declaration shows does not apply is NOT_APPLICABLE,
+//!    unless certain evidence contradicts that, which is reported naming both;
+//! 2. certain evidence of non-conformance (a firmware finding the mapping calls proof, a
+//!    failed live test, the manufacturer's own IXIT or ICS "N") gives FAIL, or UNMET for a
+//!    recommendation; the manufacturer's "Y" never outweighs it;
+//! 3. weaker evidence gives INCONCLUSIVE with the finding attached and the reason, unless
+//!    the ICS answers it with substance (then DECLARED, the evidence cited);
+//! 4. a complete live test that passed gives PASS, naming the test and its scope;
+//! 5. the manufacturer's word alone (facts, ICS "Y" with substance) gives DECLARED,
+//!    never PASS; "known vulnerabilities not checked" is never overridden by it;
+//! 6. otherwise INCONCLUSIVE, saying what is missing.
 
 use baseliner_model::{
-    Code, Finding, Obligation, Outcome, Severity, Verdict, VerdictStatus, VerdictSummary, VulnMatch,
+    Basis, Code, Confidence, Finding, LiveTest, Obligation, Outcome, Severity, TestOutcome,
+    Verdict, VerdictStatus, VerdictSummary, VexStatus, VulnMatch,
 };
 
-use crate::catalogue::{Method, Profile, Provision};
+use crate::catalogue::{EvidenceRow, Method, Profile, Provision, Role};
 use crate::date::Date;
-use crate::declaration::{Declaration, Support};
+use crate::declaration::{Declaration, Support, substantive};
 
 /// Everything a verdict may rest on.
 #[derive(Debug, Clone, Copy)]
@@ -18,31 +28,51 @@ pub struct Inputs<'a> {
     pub findings: &'a [Finding],
     pub vulnerabilities: &'a [VulnMatch],
     pub declaration: Option<&'a Declaration>,
+    /// Live tests of a lab device, when a probe ran.
+    pub live_tests: &'a [LiveTest],
     /// The assessment date (expiry and support-period checks).
     pub today: Date,
+    /// When the firmware was built, where the image says: a vulnerability published
+    /// after it is current risk but no evidence that updates were late.
+    pub build_date: Option<Date>,
     /// Whether known vulnerabilities were looked up (a knowledge base was given).
     /// Without one, `VULN-*` codes were never checked and must not read as clean.
     pub vulns_checked: bool,
 }
 
-/// A code the evaluation can cite: an inspect finding, or one derived from a vulnerability.
+/// A finding, a vulnerability match or a live result the evaluation can cite.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Citation {
     pub code: Code,
     pub severity: Severity,
+    pub confidence: Confidence,
+    /// Why the confidence is what it is, when not certain.
+    pub confidence_reason: Option<String>,
     pub text: String,
+    pub basis: Basis,
+    /// Publication date, for vulnerability citations.
+    pub published: Option<Date>,
 }
 
-/// Derives VULN-00x citations from vulnerability matches that may affect the product.
+/// VULN-00x citations from vulnerability matches that may affect the product.
 pub fn vuln_citations(vulns: &[VulnMatch]) -> Vec<Citation> {
     vulns
         .iter()
         .filter(|v| v.may_affect())
         .map(|v| {
             let code = v.code();
+            let (confidence, confidence_reason) = match v.vex_status {
+                VexStatus::Affected => (Confidence::Certain, None),
+                _ => (
+                    Confidence::Possible,
+                    Some(format!("the match is under investigation: {}", v.rule)),
+                ),
+            };
             Citation {
                 code,
                 severity: code.info().severity,
+                confidence,
+                confidence_reason,
                 text: format!(
                     "{} in {} {}{}",
                     v.id,
@@ -50,6 +80,8 @@ pub fn vuln_citations(vulns: &[VulnMatch]) -> Vec<Citation> {
                     v.version,
                     if v.kev { " (CISA KEV)" } else { "" }
                 ),
+                basis: Basis::KnowledgeBase,
+                published: v.published.as_deref().and_then(Date::parse),
             }
         })
         .collect()
@@ -63,17 +95,29 @@ fn finding_citations(findings: &[Finding]) -> Vec<Citation> {
                 .evidence
                 .iter()
                 .take(3)
-                .map(|e| e.path.as_str())
+                .map(|e| match &e.host {
+                    Some(h) => e.provenance.clone().max(h.clone()),
+                    None => e.path.clone(),
+                })
                 .collect::<Vec<_>>()
                 .join(", ");
+            let live = f.evidence.iter().any(|e| e.host.is_some());
             Citation {
                 code: f.code,
                 severity: f.severity,
+                confidence: f.confidence,
+                confidence_reason: f.confidence_reason.clone(),
                 text: if at.is_empty() {
                     f.title.clone()
                 } else {
                     format!("{} ({at})", f.title)
                 },
+                basis: if live {
+                    Basis::LiveTest
+                } else {
+                    Basis::Firmware
+                },
+                published: None,
             }
         })
         .collect()
@@ -82,6 +126,149 @@ fn finding_citations(findings: &[Finding]) -> Vec<Citation> {
 /// Whether a mapping entry names this code: exact, or `FAMILY-*`.
 pub fn code_matches(pattern: &str, code: Code) -> bool {
     code.matches(pattern)
+}
+
+/// A piece of evidence matched to one mapping row.
+struct Cited<'a> {
+    row: &'a EvidenceRow,
+    /// The citation (absent for an IXIT row, which cites the declaration).
+    cite: Option<&'a Citation>,
+    /// The effective role after `unless`, severity and timing rules.
+    role: Role,
+    certain: bool,
+    note: Option<String>,
+}
+
+impl Cited<'_> {
+    fn code(&self) -> String {
+        match self.cite {
+            Some(c) => c.code.as_str().to_string(),
+            None => self.row.subject(),
+        }
+    }
+
+    fn describe(&self) -> String {
+        let why = &self.row.why;
+        match self.cite {
+            Some(c) => {
+                let conf = match (c.confidence, &c.confidence_reason) {
+                    (Confidence::Certain, _) => String::new(),
+                    (k, Some(r)) => format!(", {k}: {r}"),
+                    (k, None) => format!(", {k}"),
+                };
+                let note = self
+                    .note
+                    .as_ref()
+                    .map(|n| format!("; {n}"))
+                    .unwrap_or_default();
+                format!(
+                    "{} {} ({}{conf}): {} — {why}{note}",
+                    match c.basis {
+                        Basis::LiveTest => "a live test shows",
+                        Basis::KnowledgeBase => "the knowledge base lists",
+                        _ => "firmware shows",
+                    },
+                    c.code,
+                    c.severity,
+                    c.text
+                )
+            }
+            None => format!("the declaration states {} — {why}", self.row.subject()),
+        }
+    }
+
+    fn basis(&self) -> Basis {
+        self.cite.map_or(Basis::Declaration, |c| c.basis)
+    }
+}
+
+fn ixit_matches(row: &EvidenceRow, decl: Option<&Declaration>) -> bool {
+    let (Some(field), Some(want), Some(d)) = (&row.ixit, &row.equals, decl) else {
+        return false;
+    };
+    d.ixit_value(field).is_some_and(|v| v == want)
+}
+
+/// Matches every mapping row of `prov` against the evidence.
+fn cite<'a>(prov: &'a Provision, cites: &'a [Citation], inputs: &Inputs) -> Vec<Cited<'a>> {
+    let present = |pattern: &str| {
+        cites
+            .iter()
+            .any(|c| code_matches(pattern, c.code) && c.confidence >= Confidence::Likely)
+    };
+    let mut out = vec![];
+    for row in &prov.evidence {
+        if row.ixit.is_some() {
+            if ixit_matches(row, inputs.declaration) {
+                out.push(Cited {
+                    row,
+                    cite: None,
+                    role: row.role,
+                    certain: true,
+                    note: None,
+                });
+            }
+            continue;
+        }
+        let Some(pattern) = &row.code else { continue };
+        let lifted = row.unless.iter().find(|u| present(u));
+        for c in cites.iter().filter(|c| code_matches(pattern, c.code)) {
+            let mut role = row.role;
+            let mut note = None;
+            if let Some(u) = lifted
+                && role != Role::Context
+            {
+                note = Some(format!(
+                    "{u} is also found, so this does not count against the provision"
+                ));
+                role = Role::Context;
+            }
+            // Informational findings never decide a status.
+            if c.severity < Severity::Low && role != Role::Context {
+                role = Role::Context;
+            }
+            // For timeliness, a vulnerability published after the firmware was built is
+            // current risk, not evidence that updates were late.
+            if timing_row(prov) && c.code.family() == baseliner_model::Family::Vulnerabilities {
+                match (c.published, inputs.build_date) {
+                    (Some(p), Some(b)) if p > b => {
+                        role = Role::Context;
+                        note = Some(format!(
+                            "published {p}, after the firmware was built ({b}): current risk, not evidence of late updates"
+                        ));
+                    }
+                    (Some(p), Some(b)) => {
+                        note = Some(format!(
+                            "published {p}, before the firmware was built ({b})"
+                        ));
+                    }
+                    _ if role == Role::Proof => {
+                        role = Role::Indication;
+                        note = Some(
+                            "the build date or the publication date is unknown, so whether it was public when the firmware was built cannot be told"
+                                .into(),
+                        );
+                    }
+                    _ => {}
+                }
+            }
+            out.push(Cited {
+                row,
+                cite: Some(c),
+                role,
+                certain: c.confidence == Confidence::Certain,
+                note,
+            });
+        }
+    }
+    out
+}
+
+/// Provisions about the timeliness of fixes, where a vulnerability counts only if it
+/// was public when the firmware was built.
+fn timing_row(prov: &Provision) -> bool {
+    const TIMELY: &[&str] = &["5.3-8", "5.2-3", "II-2", "II-8"];
+    TIMELY.contains(&prov.id.as_str())
 }
 
 enum Fact {
@@ -125,7 +312,13 @@ fn fact(name: &str, p: &Profile, decl: Option<&Declaration>, today: Date) -> (Fa
                 ),
             ] {
                 match v {
-                    Some(_) => fields.push(f.into()),
+                    Some(n) if n > 0 => fields.push(f.into()),
+                    Some(_) => {
+                        return (
+                            Fact::Missing(format!("{f} = 0 is not a timeline")),
+                            vec![f.into()],
+                        );
+                    }
                     None => missing.push(f),
                 }
             }
@@ -155,26 +348,42 @@ fn fact(name: &str, p: &Profile, decl: Option<&Declaration>, today: Date) -> (Fa
         }
         "support_period" => match d.support.end_date {
             Some(end) if end < today => (
-                Fact::Met(format!(
-                    "declared support period ended on {end}, before the assessment date {today}: no further security updates are promised"
+                Fact::Broken(format!(
+                    "the declared support period ended on {end}, before the assessment date {today}: no security updates are promised any more"
                 )),
                 vec!["support.end_date".into()],
             ),
-            Some(end) => (
-                Fact::Met(format!("declared support period ends on {end}")),
-                vec!["support.end_date".into()],
-            ),
+            Some(end) => match &d.support.published_at {
+                Some(url) if url.to_ascii_lowercase().starts_with("https://") => (
+                    Fact::Met(format!(
+                        "declared support period ends on {end}, published at {url}"
+                    )),
+                    vec!["support.end_date".into(), "support.published_at".into()],
+                ),
+                Some(url) => (
+                    Fact::Missing(format!(
+                        "support.published_at `{url}` is not an https:// address where the support period is published"
+                    )),
+                    vec!["support.end_date".into(), "support.published_at".into()],
+                ),
+                None => (
+                    Fact::Missing(format!(
+                        "the declared support period ends on {end}, but the declaration does not say where it is published (support.published_at)"
+                    )),
+                    vec!["support.end_date".into()],
+                ),
+            },
             None => (
                 Fact::Missing("the declaration lacks support.end_date".into()),
                 vec![],
             ),
         },
         "model" => match &d.product.model {
-            Some(m) => (
+            Some(m) if !m.trim().is_empty() => (
                 Fact::Met(format!("declared model designation `{m}`")),
                 vec!["product.model".into()],
             ),
-            None => (
+            _ => (
                 Fact::Missing("the declaration lacks product.model".into()),
                 vec![],
             ),
@@ -189,64 +398,46 @@ fn fact(name: &str, p: &Profile, decl: Option<&Declaration>, today: Date) -> (Fa
                 vec![],
             ),
         },
-        "lab_report" => match &d.lab.report {
-            Some(r) => (
-                Fact::Met(format!("declared lab report {r}")),
-                vec!["lab.report".into()],
-            ),
-            None => (
-                Fact::Missing("the declaration lacks lab.report from an approved lab".into()),
-                vec![],
-            ),
-        },
-        "ics_justified" => {
-            if d.ics.is_empty() {
-                return (
-                    Fact::Missing("the declaration has no ICS answers".into()),
-                    vec![],
-                );
-            }
-            let unjustified: Vec<&str> = d
-                .ics
-                .iter()
-                .filter(|(_, a)| a.support != Support::Yes && a.detail.trim().is_empty())
-                .map(|(id, _)| id.as_str())
-                .collect();
-            if !unjustified.is_empty() {
-                let fields = unjustified
-                    .iter()
-                    .map(|id| format!("ics.\"{id}\""))
-                    .collect();
-                return (
-                    Fact::Broken(format!(
-                        "ICS answers N or N/A without a justification: {}",
-                        unjustified.join(", ")
+        "lab_report" => {
+            let l = &d.lab;
+            match (&l.report_id, l.report_verified) {
+                (Some(id), true) => (
+                    Fact::Met(format!(
+                        "lab report {id}{} referenced, its file's SHA-256 verified (baseliner does not judge the lab's findings)",
+                        l.name
+                            .as_ref()
+                            .map(|n| format!(" by {n}"))
+                            .unwrap_or_default()
                     )),
-                    fields,
-                );
-            }
-            let unanswered: Vec<&str> = p
-                .provisions
-                .iter()
-                .filter(|q| q.obligation == Obligation::Recommended && !d.ics.contains_key(&q.id))
-                .map(|q| q.id.as_str())
-                .collect();
-            if unanswered.is_empty() {
-                (
-                    Fact::Met("every N or N/A answer in the ICS carries a justification".into()),
-                    vec!["ics".into()],
-                )
-            } else {
-                (
+                    vec![
+                        "lab.report_id".into(),
+                        "lab.report_file".into(),
+                        "lab.report_sha256".into(),
+                    ],
+                ),
+                (Some(id), false) => (
                     Fact::Missing(format!(
-                        "{} recommendations have no ICS answer, so their justification cannot be checked (first: {})",
-                        unanswered.len(),
-                        unanswered.first().copied().unwrap_or_default()
+                        "lab report {id} is referenced but its file could not be read or its SHA-256 does not match (lab.report_file, lab.report_sha256)"
                     )),
-                    vec!["ics".into()],
-                )
+                    vec!["lab.report_id".into()],
+                ),
+                (None, _) if l.report.is_some() => (
+                    Fact::Missing(
+                        "lab.report is free text, which is not evidence: give lab.report_id, lab.report_file and lab.report_sha256 of a report from an approved lab"
+                            .into(),
+                    ),
+                    vec!["lab.report".into()],
+                ),
+                (None, _) => (
+                    Fact::Missing(
+                        "the declaration references no report from an approved lab (lab.report_id, lab.report_file, lab.report_sha256)"
+                            .into(),
+                    ),
+                    vec![],
+                ),
             }
         }
+        "ics_justified" => ics_justified(p, d),
         soc if soc.starts_with("soc.") => {
             let s = &d.soc;
             let present = match soc {
@@ -275,11 +466,80 @@ fn fact(name: &str, p: &Profile, decl: Option<&Declaration>, today: Date) -> (Fa
     }
 }
 
+/// 4-1: every N or N/A answer justified with substance, every recommendation answered.
+fn ics_justified(p: &Profile, d: &Declaration) -> (Fact, Vec<String>) {
+    if d.ics.is_empty() {
+        return (
+            Fact::Missing("the declaration has no ICS answers".into()),
+            vec![],
+        );
+    }
+    let unjustified: Vec<&str> = d
+        .ics
+        .iter()
+        .filter(|(_, a)| a.support != Support::Yes && !substantive(&a.detail))
+        .map(|(id, _)| id.as_str())
+        .collect();
+    if !unjustified.is_empty() {
+        let fields = unjustified
+            .iter()
+            .map(|id| format!("ics.\"{id}\""))
+            .collect();
+        return (
+            Fact::Broken(format!(
+                "ICS answers N or N/A without a justification of substance: {}",
+                unjustified.join(", ")
+            )),
+            fields,
+        );
+    }
+    let unanswered: Vec<&str> = p
+        .provisions
+        .iter()
+        .filter(|q| q.obligation == Obligation::Recommended && !d.ics.contains_key(&q.id))
+        .map(|q| q.id.as_str())
+        .collect();
+    if unanswered.is_empty() {
+        (
+            Fact::Met("every N or N/A answer in the ICS carries a justification".into()),
+            vec!["ics".into()],
+        )
+    } else {
+        (
+            Fact::Missing(format!(
+                "{} recommendations have no ICS answer, so their justification cannot be checked (first: {})",
+                unanswered.len(),
+                unanswered.first().copied().unwrap_or_default()
+            )),
+            vec!["ics".into()],
+        )
+    }
+}
+
 fn flag_meaning(flag: &str) -> String {
     crate::catalogue::flags()
         .get(flag)
         .cloned()
         .unwrap_or_else(|| flag.to_string())
+}
+
+fn nonempty(s: &str) -> &str {
+    let t = s.trim();
+    if t.is_empty() { "(no detail given)" } else { t }
+}
+
+fn push_unique<T: PartialEq>(v: &mut Vec<T>, x: T) {
+    if !v.contains(&x) {
+        v.push(x);
+    }
+}
+
+/// The status for evidence of non-conformance, by obligation.
+fn not_met(prov: &Provision) -> VerdictStatus {
+    match prov.obligation {
+        Obligation::Mandatory => VerdictStatus::Fail,
+        Obligation::Recommended => VerdictStatus::Unmet,
+    }
 }
 
 fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -> Verdict {
@@ -294,52 +554,61 @@ fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -
             .or_else(|| (!prov.when.is_empty()).then(|| prov.when.join(" and "))),
         title: prov.title.clone(),
         reasons: vec![],
+        basis: vec![],
         findings: vec![],
+        context: vec![],
+        tests: vec![],
         declaration: vec![],
+        contradiction: None,
+        test_group: prov.test_group.clone(),
     };
     let decl = inputs.declaration;
     let ics = decl.and_then(|d| d.ics.get(&prov.id));
     let ics_field = format!("ics.\"{}\"", prov.id);
+    let cited = cite(prov, cites, inputs);
 
-    let is_fail_code = |c: &Citation| prov.findings.iter().any(|pat| code_matches(pat, c.code));
-    let matching: Vec<&Citation> = cites
+    let firm: Vec<&Cited> = cited
         .iter()
-        .filter(|c| is_fail_code(c) || prov.notes.iter().any(|pat| code_matches(pat, c.code)))
+        .filter(|c| c.role == Role::Proof && c.certain)
         .collect();
-    for c in &matching {
-        if !v.findings.iter().any(|f| f == c.code.as_str()) {
-            v.findings.push(c.code.as_str().to_string());
-        }
-    }
-    let (failing, noted): (Vec<&Citation>, Vec<&Citation>) = matching
+    let weak: Vec<&Cited> = cited
         .iter()
-        .partition(|c| is_fail_code(c) && c.severity >= Severity::Low);
-    if !failing.is_empty() {
-        v.status = VerdictStatus::Fail;
-        for c in failing.iter().take(8) {
-            v.reasons.push(format!(
-                "firmware shows {} ({}): {}",
-                c.code, c.severity, c.text
-            ));
-        }
-        if failing.len() > 8 {
-            v.reasons.push(format!("and {} more", failing.len() - 8));
-        }
-        if ics.is_some_and(|a| a.support != Support::No) {
-            v.reasons.push(
-                "the declaration's ICS answer is contradicted by this firmware evidence".into(),
-            );
-            v.declaration.push(ics_field);
-        }
-        return v;
+        .filter(|c| (c.role == Role::Proof && !c.certain) || c.role == Role::Indication)
+        .collect();
+    for c in cited.iter().filter(|c| c.role == Role::Context) {
+        push_unique(&mut v.context, c.code());
     }
-    for c in noted.iter().take(8) {
-        v.reasons
-            .push(format!("noted {} ({}): {}", c.code, c.severity, c.text));
+    // Live tests that bear on the provision.
+    let mut failed_tests = vec![];
+    let mut complete_passed = vec![];
+    let mut complete_wanted = 0;
+    for row in &prov.tests {
+        if row.complete {
+            complete_wanted += 1;
+        }
+        let Some(t) = inputs.live_tests.iter().find(|t| t.id == row.id) else {
+            continue;
+        };
+        push_unique(&mut v.tests, t.id.clone());
+        match t.outcome {
+            TestOutcome::Failed => failed_tests.push((row, t)),
+            TestOutcome::Passed if row.complete => complete_passed.push((row, t)),
+            TestOutcome::Passed => v.reasons.push(format!(
+                "live test {} passed on {} ({}), which is evidence but not a complete test of the provision",
+                t.id, t.host, t.scope
+            )),
+            TestOutcome::Incomplete => v.reasons.push(format!(
+                "live test {} did not cover its scope on {} ({}): it proves nothing either way",
+                t.id,
+                t.host,
+                t.details.first().map(String::as_str).unwrap_or(&t.scope)
+            )),
+        }
     }
 
-    // Applicability from declared condition flags.
+    // 1. Applicability.
     let mut undeclared = vec![];
+    let mut na_reason: Option<(String, String)> = None;
     if let Some(d) = decl {
         for w in &prov.when {
             let (neg, flag) = match w.strip_prefix('!') {
@@ -347,14 +616,14 @@ fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -
                 None => (false, w.as_str()),
             };
             match d.conditions.get(flag) {
-                Some(&val) if val == neg => {
-                    v.status = VerdictStatus::NotApplicable;
-                    v.reasons.push(format!(
-                        "not applicable: the declaration sets conditions.{flag} = {val} ({})",
-                        flag_meaning(flag)
+                Some(&val) if val == neg && na_reason.is_none() => {
+                    na_reason = Some((
+                        format!(
+                            "the declaration sets conditions.{flag} = {val} ({})",
+                            flag_meaning(flag)
+                        ),
+                        format!("conditions.{flag}"),
                     ));
-                    v.declaration.push(format!("conditions.{flag}"));
-                    return v;
                 }
                 Some(_) => v.declaration.push(format!("conditions.{flag}")),
                 None => undeclared.push(flag),
@@ -363,38 +632,173 @@ fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -
     } else {
         undeclared.extend(prov.when.iter().map(|w| w.trim_start_matches('!')));
     }
-
-    if let Some(a) = ics {
-        match a.support {
-            Support::NotApplicable if prov.is_conditional() => {
-                v.status = VerdictStatus::NotApplicable;
-                v.reasons.push(format!(
-                    "not applicable per the ICS: {}",
-                    nonempty(&a.detail)
-                ));
-                v.declaration.push(ics_field);
-                return v;
-            }
-            Support::NotApplicable => {
-                v.reasons.push(
-                    "the ICS answers N/A, which is allowed only for conditional provisions".into(),
-                );
-                v.declaration.push(ics_field);
-                return v;
-            }
-            Support::No => {
-                v.status = VerdictStatus::Fail;
-                v.reasons.push(format!(
-                    "the manufacturer declares it is not met: {}",
-                    nonempty(&a.detail)
-                ));
-                v.declaration.push(ics_field);
-                return v;
-            }
-            Support::Yes => {}
+    if na_reason.is_none()
+        && let Some(a) = ics.filter(|a| a.support == Support::NotApplicable)
+    {
+        if !prov.is_conditional() {
+            v.reasons.push(
+                "the ICS answers N/A, which is allowed only for conditional provisions".into(),
+            );
+            v.declaration.push(ics_field.clone());
+        } else if !substantive(&a.detail) {
+            v.reasons.push(format!(
+                "the ICS answers N/A without a justification of substance (\"{}\"), so it is not honoured",
+                a.detail.trim()
+            ));
+            v.declaration.push(ics_field.clone());
+        } else {
+            na_reason = Some((
+                format!("the ICS answers N/A: {}", a.detail.trim()),
+                ics_field.clone(),
+            ));
         }
     }
+    if let Some((why, field)) = na_reason {
+        v.declaration.push(field);
+        push_unique(&mut v.basis, Basis::Declaration);
+        let against: Vec<&&Cited> = firm.iter().chain(&weak).collect();
+        if against.iter().any(|c| c.certain) || !failed_tests.is_empty() {
+            v.status = VerdictStatus::Inconclusive;
+            let shown: Vec<String> = against.iter().map(|c| c.code()).collect();
+            v.contradiction = Some(format!(
+                "not applicable per the declaration ({why}), but the evidence shows {} bearing on it",
+                if shown.is_empty() {
+                    "a failed live test".to_string()
+                } else {
+                    shown.join(", ")
+                }
+            ));
+            v.reasons.push(format!(
+                "contradiction: {}; neither is taken on trust, resolve it",
+                v.contradiction.clone().unwrap_or_default()
+            ));
+            for c in against {
+                push_unique(&mut v.findings, c.code());
+                v.reasons.push(c.describe());
+                push_unique(&mut v.basis, c.basis());
+            }
+        } else {
+            v.status = VerdictStatus::NotApplicable;
+            v.reasons.push(format!("not applicable: {why}"));
+        }
+        return v;
+    }
 
+    // 2. Certain evidence of non-conformance.
+    if !firm.is_empty() || !failed_tests.is_empty() {
+        v.status = not_met(prov);
+        for c in firm.iter().take(8) {
+            v.reasons.push(c.describe());
+            push_unique(&mut v.findings, c.code());
+            push_unique(&mut v.basis, c.basis());
+            if c.cite.is_none() {
+                v.declaration
+                    .push(format!("ixit.{}", c.row.ixit.clone().unwrap_or_default()));
+            }
+        }
+        if firm.len() > 8 {
+            v.reasons.push(format!("and {} more", firm.len() - 8));
+        }
+        for (row, t) in &failed_tests {
+            v.reasons.push(format!(
+                "live test {} failed on {} ({}): {}",
+                t.id, t.host, t.scope, row.why
+            ));
+            for c in &t.findings {
+                push_unique(&mut v.findings, c.as_str().to_string());
+            }
+            push_unique(&mut v.basis, Basis::LiveTest);
+        }
+        if let Some(a) = ics.filter(|a| a.support != Support::No) {
+            let contra = format!(
+                "the ICS answers {} for {}, but the evidence shows non-conformance; the evidence is taken over the manufacturer's word",
+                if a.support == Support::Yes {
+                    "Y"
+                } else {
+                    "N/A"
+                },
+                prov.id
+            );
+            v.reasons.push(contra.clone());
+            v.contradiction = Some(contra);
+            v.declaration.push(ics_field);
+        }
+        return v;
+    }
+
+    // The manufacturer's own "not met".
+    if let Some(a) = ics.filter(|a| a.support == Support::No) {
+        v.status = not_met(prov);
+        v.reasons.push(format!(
+            "the manufacturer declares it is not met: {}",
+            nonempty(&a.detail)
+        ));
+        v.declaration.push(ics_field);
+        v.basis.push(Basis::IcsAnswer);
+        return v;
+    }
+
+    let has_vuln_rows = prov
+        .evidence
+        .iter()
+        .any(|r| r.code.as_deref().is_some_and(|c| c.starts_with("VULN-")));
+    let not_checked = has_vuln_rows && !inputs.vulns_checked;
+    if not_checked {
+        v.reasons.push(
+            "known vulnerabilities were not checked: no knowledge base was given, so this cannot be DECLARED or PASS (baseliner db update / db import)"
+                .into(),
+        );
+    }
+    let ics_yes = ics.filter(|a| a.support == Support::Yes);
+    let ics_substantive = ics_yes.is_some_and(|a| substantive(&a.detail));
+
+    // 3. Weaker evidence.
+    if !weak.is_empty() {
+        for c in weak.iter().take(8) {
+            v.reasons.push(format!(
+                "{}, which suggests non-conformance but does not prove it",
+                c.describe()
+            ));
+            push_unique(&mut v.findings, c.code());
+            push_unique(&mut v.basis, c.basis());
+        }
+        if let (true, Some(a), false) = (ics_substantive, ics_yes, not_checked) {
+            v.status = VerdictStatus::Declared;
+            v.reasons.push(format!(
+                "the ICS answers Y and describes the measures, which closes the weaker evidence above on the manufacturer's word: {}",
+                a.detail.trim()
+            ));
+            v.declaration.push(ics_field);
+            push_unique(&mut v.basis, Basis::IcsAnswer);
+        } else {
+            v.status = VerdictStatus::Inconclusive;
+            v.reasons.push(match ics_yes {
+                Some(_) => "the ICS answers Y, but without a description of substance that would answer the evidence above".to_string(),
+                None => format!("the manufacturer's ICS answer ({ics_field}) or a live test could settle it"),
+            });
+        }
+        return v;
+    }
+
+    // 4. A complete live test that passed.
+    if complete_wanted > 0 && complete_passed.len() == complete_wanted && !not_checked {
+        v.status = VerdictStatus::Pass;
+        for (row, t) in &complete_passed {
+            v.reasons.push(format!(
+                "live test {} passed on {} over its whole scope ({}): {}",
+                t.id, t.host, t.scope, row.why
+            ));
+        }
+        v.basis.push(Basis::LiveTest);
+        if prov.checked_by.contains(&Method::Firmware) {
+            v.basis.push(Basis::Firmware);
+            v.reasons
+                .push("and the firmware shows nothing against it".to_string());
+        }
+        return v;
+    }
+
+    // 5. The manufacturer's word.
     if !prov.facts.is_empty() {
         let mut all_met = true;
         let mut broken = false;
@@ -414,24 +818,32 @@ fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -
             }
         }
         v.status = if broken {
-            VerdictStatus::Fail
-        } else if all_met {
+            not_met(prov)
+        } else if all_met && !not_checked {
             VerdictStatus::Declared
         } else {
             VerdictStatus::Inconclusive
         };
+        if decl.is_some() {
+            v.basis.push(Basis::Declaration);
+        }
         if let Some(a) = ics {
             v.declaration.push(ics_field);
             v.reasons.push(format!("ICS: {}", nonempty(&a.detail)));
         }
         return v;
     }
-
-    if let Some(a) = ics {
+    if let Some(a) = ics_yes {
         v.declaration.push(ics_field);
-        if a.detail.trim().is_empty() {
+        v.basis.push(Basis::IcsAnswer);
+        if !ics_substantive {
+            v.reasons.push(format!(
+                "the ICS answers Y but does not describe the measures taken (\"{}\")",
+                a.detail.trim()
+            ));
+        } else if not_checked {
             v.reasons
-                .push("the ICS answers Y but does not describe the measures taken".into());
+                .push(format!("declared in the ICS: {}", a.detail.trim()));
         } else {
             v.status = VerdictStatus::Declared;
             v.reasons
@@ -440,25 +852,24 @@ fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -
         return v;
     }
 
-    if prov.checked_by.contains(&Method::Firmware) && !prov.findings.is_empty() {
-        let (vuln, other): (Vec<&String>, Vec<&String>) =
-            prov.findings.iter().partition(|c| c.starts_with("VULN-"));
-        let checked: Vec<&str> = other
+    // 6. Nothing settles it.
+    if prov.checked_by.contains(&Method::Firmware) && !prov.evidence.is_empty() {
+        let (vuln, other): (Vec<String>, Vec<String>) = prov
+            .evidence
             .iter()
-            .chain(if inputs.vulns_checked { &vuln[..] } else { &[] })
-            .map(|c| c.as_str())
+            .filter(|r| r.role != Role::Context)
+            .map(EvidenceRow::subject)
+            .partition(|c| c.starts_with("VULN-"));
+        let checked: Vec<String> = other
+            .into_iter()
+            .chain(if inputs.vulns_checked { vuln } else { vec![] })
             .collect();
         if !checked.is_empty() {
             v.reasons.push(format!(
                 "firmware checks for {} found nothing, which does not by itself prove conformance",
                 checked.join(", ")
             ));
-        }
-        if !inputs.vulns_checked && !vuln.is_empty() {
-            v.reasons.push(
-                "known vulnerabilities were not checked: no knowledge base was given (baseliner db import)"
-                    .into(),
-            );
+            v.basis.push(Basis::Firmware);
         }
     }
     if prov.checked_by.contains(&Method::Live) {
@@ -480,20 +891,73 @@ fn verdict(p: &Profile, prov: &Provision, cites: &[Citation], inputs: &Inputs) -
     v
 }
 
-fn nonempty(s: &str) -> &str {
-    let t = s.trim();
-    if t.is_empty() { "(no detail given)" } else { t }
+/// 4-1 (5.0-1 in V3): fails when the evidence shows a recommendation unmet that the
+/// ICS does not justify with an N or N/A answer of substance.
+fn justify_recommendations(v: &mut Verdict, verdicts: &[Verdict], decl: Option<&Declaration>) {
+    let unmet: Vec<&Verdict> = verdicts
+        .iter()
+        .filter(|x| x.status == VerdictStatus::Unmet)
+        .collect();
+    if unmet.is_empty() || v.status == VerdictStatus::NotApplicable {
+        return;
+    }
+    let justified = |id: &str| {
+        decl.and_then(|d| d.ics.get(id))
+            .is_some_and(|a| a.support != Support::Yes && substantive(&a.detail))
+    };
+    let open: Vec<&&Verdict> = unmet.iter().filter(|x| !justified(&x.provision)).collect();
+    let list = open
+        .iter()
+        .map(|x| format!("{} ({})", x.provision, x.findings.join(", ")))
+        .collect::<Vec<_>>()
+        .join("; ");
+    if open.is_empty() {
+        v.reasons.push(format!(
+            "the evidence shows {} recommendations unmet, each justified in the ICS",
+            unmet.len()
+        ));
+        return;
+    }
+    push_unique(&mut v.basis, Basis::Firmware);
+    for x in &open {
+        for f in &x.findings {
+            push_unique(&mut v.findings, f.clone());
+        }
+    }
+    if decl.is_some_and(|d| !d.ics.is_empty()) {
+        v.status = VerdictStatus::Fail;
+        v.reasons.push(format!(
+            "the evidence shows recommendations unmet that the ICS does not justify: {list}"
+        ));
+    } else {
+        v.status = VerdictStatus::Inconclusive;
+        v.reasons.push(format!(
+            "the evidence shows recommendations unmet ({list}); their justification needs the ICS"
+        ));
+    }
 }
 
 /// One verdict per provision of the profile, in catalogue order.
 pub fn evaluate(profile: &Profile, inputs: &Inputs) -> Vec<Verdict> {
     let mut cites = finding_citations(inputs.findings);
     cites.extend(vuln_citations(inputs.vulnerabilities));
-    profile
+    let mut verdicts: Vec<Verdict> = profile
         .provisions
         .iter()
         .map(|prov| verdict(profile, prov, &cites, inputs))
-        .collect()
+        .collect();
+    let justify: Vec<usize> = profile
+        .provisions
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.facts.iter().any(|f| f == "ics_justified"))
+        .map(|(i, _)| i)
+        .collect();
+    for i in justify {
+        let others = verdicts.clone();
+        justify_recommendations(&mut verdicts[i], &others, inputs.declaration);
+    }
+    verdicts
 }
 
 fn acceptable(s: VerdictStatus) -> bool {
@@ -503,13 +967,15 @@ fn acceptable(s: VerdictStatus) -> bool {
     )
 }
 
-/// Counts, overall outcome and (for levelled schemes) the level reached.
+/// Counts, overall outcome and (for levelled schemes) the level the evidence would
+/// support as a claim.
 pub fn summarize(profile: &Profile, verdicts: &[Verdict]) -> VerdictSummary {
     let mut s = VerdictSummary::default();
     for v in verdicts {
         match v.status {
             VerdictStatus::Pass => s.pass += 1,
             VerdictStatus::Fail => s.fail += 1,
+            VerdictStatus::Unmet => s.unmet += 1,
             VerdictStatus::Inconclusive => s.inconclusive += 1,
             VerdictStatus::NotApplicable => s.not_applicable += 1,
             VerdictStatus::Declared => s.declared += 1,
@@ -518,6 +984,7 @@ pub fn summarize(profile: &Profile, verdicts: &[Verdict]) -> VerdictSummary {
             match v.status {
                 VerdictStatus::Fail => s.mandatory_fail += 1,
                 VerdictStatus::Inconclusive => s.mandatory_inconclusive += 1,
+                VerdictStatus::Declared => s.mandatory_declared += 1,
                 _ => {}
             }
         }
@@ -526,11 +993,13 @@ pub fn summarize(profile: &Profile, verdicts: &[Verdict]) -> VerdictSummary {
         Outcome::Fail
     } else if s.mandatory_inconclusive > 0 {
         Outcome::Incomplete
+    } else if s.mandatory_declared > 0 {
+        Outcome::NoFailuresFound
     } else {
         Outcome::Met
     };
     if let Some(max) = profile.level {
-        let mut reached = 0;
+        let mut claimed = 0;
         for level in 1..=max {
             let ok = profile
                 .provisions
@@ -541,9 +1010,9 @@ pub fn summarize(profile: &Profile, verdicts: &[Verdict]) -> VerdictSummary {
             if !ok {
                 break;
             }
-            reached = level;
+            claimed = level;
         }
-        s.level = Some(reached);
+        s.level_claimed = Some(claimed);
     }
     s
 }

@@ -15,9 +15,11 @@ use baseliner_model::{
     StageTiming, ToolInfo, VulnMatch,
 };
 
-pub use catalogue::{CATALOGUE_VERSION, Method, PROFILES, Profile, Provision, profile};
+pub use catalogue::{
+    CATALOGUE_VERSION, EvidenceRow, Method, PROFILES, Profile, Provision, Role, TestRow, profile,
+};
 pub use date::Date;
-pub use declaration::{Declaration, DeclarationError, IcsAnswer, Support};
+pub use declaration::{Declaration, DeclarationError, IcsAnswer, Support, substantive};
 pub use evaluate::{Inputs, evaluate, summarize};
 
 #[derive(Debug, thiserror::Error)]
@@ -55,11 +57,14 @@ pub fn assess(input: AssessmentInput<'_>) -> Assessment {
             findings: &input.findings,
             vulnerabilities: &input.vulnerabilities,
             declaration: input.declaration,
+            live_tests: &input.live_tests,
             today: input.today,
+            build_date: input.image.build_date.as_deref().and_then(Date::parse),
             vulns_checked: input.kb_version.is_some(),
         },
     );
-    let summary = summarize(input.profile, &verdicts);
+    let mut summary = summarize(input.profile, &verdicts);
+    summary.vulnerabilities_checked = input.kb_version.is_some();
     Assessment {
         schema_version: ASSESSMENT_SCHEMA_VERSION.to_string(),
         tool: ToolInfo {
@@ -79,6 +84,7 @@ pub fn assess(input: AssessmentInput<'_>) -> Assessment {
         },
         image: input.image,
         product: input.declaration.map(product_info).unwrap_or_default(),
+        declaration: input.declaration.map(Declaration::record),
         components: input.components,
         findings: input.findings,
         vulnerabilities: input.vulnerabilities,

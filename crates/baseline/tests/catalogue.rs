@@ -30,7 +30,22 @@ fn every_profile_loads_with_unique_ids_and_known_codes_and_flags() {
                 prov.id
             );
             assert!(!prov.checked_by.is_empty(), "{name} {}: no method", prov.id);
-            for code in prov.findings.iter().chain(&prov.notes) {
+            for row in &prov.evidence {
+                assert!(
+                    row.code.is_some() != row.ixit.is_some(),
+                    "{name} {}: a row names a code or an IXIT field",
+                    prov.id
+                );
+                assert!(
+                    row.why.split_whitespace().count() >= 4,
+                    "{name} {}: row {} needs a reason",
+                    prov.id,
+                    row.subject()
+                );
+                for u in &row.unless {
+                    assert!(codes.contains_key(u), "{name} {}: unless {u}", prov.id);
+                }
+                let Some(code) = &row.code else { continue };
                 assert!(
                     codes.contains_key(code)
                         || code
@@ -93,59 +108,5 @@ fn levels_of_singapore_cls_nest() {
 fn file_names_match_their_profile_headers() {
     for (stem, profile) in catalogue::embedded_headers() {
         assert_eq!(stem, profile);
-    }
-}
-
-/// docs/assessment.md documents the mapping row by row; it must match the data.
-#[test]
-fn docs_mapping_matches_the_data() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/assessment.md");
-    let doc = std::fs::read_to_string(path).expect("docs/assessment.md");
-    let rows: Vec<Vec<String>> = doc
-        .lines()
-        .filter(|l| l.starts_with("| "))
-        .map(|l| l.split('|').map(|c| c.trim().to_string()).collect())
-        .collect();
-    let codes_in = |cell: &str| -> Vec<String> {
-        cell.split(',')
-            .map(|c| c.trim().trim_matches('`').to_string())
-            .filter(|c| !c.is_empty())
-            .collect()
-    };
-    for name in [
-        "etsi-en-303-645",
-        "etsi-en-303-645-v3",
-        "uk-psti",
-        "eu-cra",
-        "sg-cls-4",
-        "nistir-8425",
-    ] {
-        let p = catalogue::profile(name).unwrap();
-        let stem = name.strip_suffix("-4").unwrap_or(name);
-        let level_col = usize::from(stem == "sg-cls");
-        for prov in &p.provisions {
-            let row = rows
-                .iter()
-                .find(|r| r.get(1).map(String::as_str) == Some(stem) && r.get(2) == Some(&prov.id))
-                .unwrap_or_else(|| panic!("docs/assessment.md has no row for {stem} {}", prov.id));
-            assert_eq!(
-                codes_in(&row[6 + level_col]),
-                prov.findings,
-                "{stem} {} fails-on",
-                prov.id
-            );
-            assert_eq!(
-                codes_in(&row[7 + level_col]),
-                prov.notes,
-                "{stem} {} context",
-                prov.id
-            );
-            assert_eq!(
-                codes_in(&row[8 + level_col]),
-                prov.facts,
-                "{stem} {} facts",
-                prov.id
-            );
-        }
     }
 }

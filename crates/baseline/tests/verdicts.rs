@@ -43,6 +43,16 @@ fn run(
     vulns: &[VulnMatch],
     decl: Option<&Declaration>,
 ) -> Vec<Verdict> {
+    run_built(profile, findings, vulns, decl, None)
+}
+
+fn run_built(
+    profile: &str,
+    findings: &[Finding],
+    vulns: &[VulnMatch],
+    decl: Option<&Declaration>,
+    build_date: Option<Date>,
+) -> Vec<Verdict> {
     let p = catalogue::profile(profile).unwrap();
     evaluate(
         &p,
@@ -50,7 +60,9 @@ fn run(
             findings,
             vulnerabilities: vulns,
             declaration: decl,
+            live_tests: &[],
             today: today(),
+            build_date,
             vulns_checked: true,
         },
     )
@@ -70,6 +82,7 @@ model = "TL-WR841N v10"
 firmware_version = "3.16.9"
 [support]
 end_date = 2027-06-30
+published_at = "https://tp-link.example/support-period"
 [disclosure]
 contact = "mailto:security@tp-link.example"
 policy_url = "https://tp-link.example/vdp"
@@ -103,10 +116,11 @@ fn wr841n_fails_5_1_1_and_5_1_3_on_firmware_evidence() {
         VerdictStatus::Fail,
         "telnetd at boot"
     );
-    // Info-level positive evidence is cited, never turned into a PASS.
+    // Info-level positive evidence is cited as context, never turned into a PASS.
     let upd = get(&v, "5.3-2");
     assert_eq!(upd.status, VerdictStatus::Inconclusive);
-    assert!(upd.findings.contains(&"UPD-001".to_string()));
+    assert!(upd.context.contains(&"UPD-001".to_string()));
+    assert!(upd.findings.is_empty());
     // No provision may PASS on firmware silence.
     assert!(v.iter().all(|x| x.status != VerdictStatus::Pass));
     let s = summarize(&catalogue::profile("etsi-en-303-645").unwrap(), &v);
@@ -144,7 +158,8 @@ fn declaration_drives_na_declared_and_fail() {
     assert_eq!(tel.status, VerdictStatus::NotApplicable);
     assert_eq!(tel.declaration, vec!["conditions.telemetry".to_string()]);
     assert_eq!(get(&v, "5.1-4").status, VerdictStatus::Declared);
-    assert_eq!(get(&v, "5.6-3").status, VerdictStatus::Fail);
+    // A recommendation the manufacturer says is not followed is UNMET, not a failure.
+    assert_eq!(get(&v, "5.6-3").status, VerdictStatus::Unmet);
     assert_eq!(get(&v, "5.3-16").status, VerdictStatus::Declared);
     // 4-1: ICS given, N answer justified, but most recommendations unanswered.
     assert_eq!(get(&v, "4-1").status, VerdictStatus::Inconclusive);
@@ -158,10 +173,19 @@ fn declaration_drives_na_declared_and_fail() {
 }
 
 #[test]
-fn firmware_evidence_overrides_a_declared_na() {
+fn a_declared_na_contradicted_by_firmware_is_reported_naming_both() {
     let d = Declaration::parse("[conditions]\npasswords_used = false\n", "d.toml").unwrap();
     let v = run("etsi-en-303-645", &wr841n_findings(), &[], Some(&d));
-    assert_eq!(get(&v, "5.1-1").status, VerdictStatus::Fail);
+    let a = get(&v, "5.1-1");
+    assert_eq!(a.status, VerdictStatus::Inconclusive);
+    let c = a.contradiction.as_deref().expect("a contradiction");
+    assert!(
+        c.contains("conditions.passwords_used") && c.contains("CRED-001"),
+        "{c}"
+    );
+    // Without firmware evidence against it, the declared N/A is honoured.
+    let v = run("etsi-en-303-645", &[], &[], Some(&d));
+    assert_eq!(get(&v, "5.1-1").status, VerdictStatus::NotApplicable);
 }
 
 #[test]
@@ -186,7 +210,7 @@ fn expired_security_txt_keeps_disclosure_inconclusive() {
 fn cls_level_stops_at_first_gap() {
     let p = catalogue::profile("sg-cls-4").unwrap();
     let v = run("sg-cls-4", &wr841n_findings(), &[], None);
-    assert_eq!(summarize(&p, &v).level, Some(0));
+    assert_eq!(summarize(&p, &v).level_claimed, Some(0));
     // Everything declared for level 1: level 1 reached, level 2 still open.
     let mut text = String::from(FULL_DECL);
     for id in [
@@ -194,12 +218,15 @@ fn cls_level_stops_at_first_gap() {
         "5.3-9", "5.3-10",
     ] {
         text.push_str(&format!(
-            "[ics.\"{id}\"]\nsupport = \"Y\"\ndetail = \"measure\"\n"
+            "[ics.\"{id}\"]\nsupport = \"Y\"\ndetail = \"described measure for {id} in the security design document\"\n"
         ));
     }
     let d = Declaration::parse(&text, "d.toml").unwrap();
     let v = run("sg-cls-4", &[], &[], Some(&d));
-    assert_eq!(summarize(&p, &v).level, Some(1));
+    // A claim on the manufacturer's word, never a level reached.
+    let sum = summarize(&p, &v);
+    assert_eq!(sum.level_claimed, Some(1));
+    assert_ne!(sum.outcome, baseliner_model::Outcome::Met);
 }
 
 /// Real KEV data: the CISA catalogue in the corpus lists CVE-2023-50224 for the
@@ -224,6 +251,7 @@ fn kev_listed_vulnerability_fails_cra_2a() {
         cvss_score: Some(6.5),
         cvss_severity: Some("MEDIUM".into()),
         kev: true,
+        published: None,
         summary: "authentication bypass".into(),
         vex_status: baseliner_model::VexStatus::Affected,
         vex_justification: None,
@@ -236,10 +264,96 @@ fn kev_listed_vulnerability_fails_cra_2a() {
             .iter()
             .any(|r| r.contains("CVE-2023-50224") && r.contains("KEV"))
     );
-    assert_eq!(get(&v, "II-2").status, VerdictStatus::Fail);
+    // II-2 asks whether fixes came without delay: with no build date known, a
+    // vulnerability still present is not proof of delay.
+    let ii2 = get(&v, "II-2");
+    assert_eq!(ii2.status, VerdictStatus::Inconclusive, "{:?}", ii2.reasons);
+    assert!(ii2.reasons.iter().any(|r| r.contains("build date")));
+    // Published before the firmware was built: proof; published after: context only.
+    let mut early = m.clone();
+    early.published = Some("2023-11-14T15:15:07.560".into());
+    let built = |d| Date::parse(d);
+    let v2 = run_built(
+        "eu-cra",
+        &[],
+        std::slice::from_ref(&early),
+        None,
+        built("2024-06-01"),
+    );
+    assert_eq!(get(&v2, "II-2").status, VerdictStatus::Fail);
+    let v3 = run_built(
+        "eu-cra",
+        &[],
+        std::slice::from_ref(&early),
+        None,
+        built("2015-06-16"),
+    );
+    assert_eq!(get(&v3, "II-2").status, VerdictStatus::Inconclusive);
+    assert!(get(&v3, "II-2").context.contains(&"VULN-001".to_string()));
+    // Current risk either way: I-2a does not depend on when it was published.
+    assert_eq!(get(&v3, "I-2a").status, VerdictStatus::Fail);
     // The same match marked not_affected by VEX does not count.
     let mut na = m;
     na.vex_status = baseliner_model::VexStatus::NotAffected;
     let v = run("eu-cra", &[], &[na], None);
     assert_eq!(get(&v, "I-2a").status, VerdictStatus::Inconclusive);
+}
+
+fn live(id: &str, outcome: baseliner_model::TestOutcome) -> baseliner_model::LiveTest {
+    baseliner_model::LiveTest {
+        id: id.into(),
+        title: id.into(),
+        host: "10.77.0.2".into(),
+        scope: "telnet/23, ssh/22, http/80: 412 credential pairs".into(),
+        outcome,
+        findings: if outcome == baseliner_model::TestOutcome::Failed {
+            vec![baseliner_model::Code::Cred004]
+        } else {
+            vec![]
+        },
+        details: vec![],
+        started: "2026-11-23T01:00:00Z".into(),
+        duration_ms: 1200,
+    }
+}
+
+fn run_live(findings: &[Finding], tests: &[baseliner_model::LiveTest]) -> Vec<Verdict> {
+    let p = catalogue::profile("etsi-en-303-645").unwrap();
+    evaluate(
+        &p,
+        &Inputs {
+            findings,
+            vulnerabilities: &[],
+            declaration: None,
+            live_tests: tests,
+            today: today(),
+            build_date: None,
+            vulns_checked: true,
+        },
+    )
+}
+
+#[test]
+fn pass_comes_only_from_a_complete_live_test_and_names_it() {
+    use baseliner_model::{Basis, TestOutcome};
+    let passed = [live("default-credentials", TestOutcome::Passed)];
+    let v = run_live(&[], &passed);
+    let p = get(&v, "5.1-1");
+    assert_eq!(p.status, VerdictStatus::Pass, "{:?}", p.reasons);
+    assert_eq!(p.tests, vec!["default-credentials".to_string()]);
+    assert!(p.basis.contains(&Basis::LiveTest));
+    assert!(p.reasons.iter().any(|r| r.contains("412 credential pairs")));
+    // Firmware evidence of a universal password still wins over a clean live test.
+    let v = run_live(&wr841n_findings(), &passed);
+    assert_eq!(get(&v, "5.1-1").status, VerdictStatus::Fail);
+    // A failed test is a FAIL on its own; an incomplete one proves nothing.
+    let v = run_live(&[], &[live("default-credentials", TestOutcome::Failed)]);
+    let f = get(&v, "5.1-1");
+    assert_eq!(f.status, VerdictStatus::Fail);
+    assert!(f.basis.contains(&Basis::LiveTest));
+    let v = run_live(&[], &[live("default-credentials", TestOutcome::Incomplete)]);
+    assert_eq!(get(&v, "5.1-1").status, VerdictStatus::Inconclusive);
+    // A test that is not a complete test of the provision adds evidence, no PASS.
+    let v = run_live(&[], &[live("tls-audit", TestOutcome::Passed)]);
+    assert_eq!(get(&v, "5.5-1").status, VerdictStatus::Inconclusive);
 }

@@ -78,7 +78,9 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
                         s.firmware_sha256,
                         s.profile,
                         s.outcome,
-                        s.level.map(|l| format!(", level {l}")).unwrap_or_default(),
+                        s.level_claimed
+                            .map(|l| format!(", level {l} claimed"))
+                            .unwrap_or_default(),
                         s.issued
                     );
                     Ok(ExitCode::SUCCESS)

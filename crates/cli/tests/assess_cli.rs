@@ -277,3 +277,77 @@ fn tplink_image_with_corpus_knowledge_base() {
     assert_eq!(dev["identity_source"], "vendor-header");
     assert!(a["tool"]["kb_version"].is_string());
 }
+
+/// The reproduction from the honest-verdicts review: a five-file image, a declaration
+/// answering "Y" with "yes" on every row, a lab report "trust me" and a support period
+/// that ended in 2020. Through the binary, nothing may read as a level reached, a met
+/// outcome or a green label, and the label may not promise a signed statement it lacks.
+#[test]
+fn adversarial_declaration_earns_no_level_and_no_green_label() {
+    let tmp = tempfile::tempdir().unwrap();
+    let img = tmp.path().join("five.tar");
+    let mut b = tar::Builder::new(std::fs::File::create(&img).unwrap());
+    for (name, body) in [
+        ("etc/passwd", "admin:x:1000:1000::/home/admin:/bin/sh\n"),
+        ("etc/hostname", "x-1\n"),
+        ("etc/version", "1.0.0\n"),
+        ("www/index.html", "<html>hello</html>\n"),
+        ("usr/bin/app", "#!/bin/sh\necho hello\n"),
+    ] {
+        let mut h = tar::Header::new_ustar();
+        h.set_size(body.len() as u64);
+        h.set_mode(0o644);
+        h.set_cksum();
+        b.append_data(&mut h, name, body.as_bytes()).unwrap();
+    }
+    b.finish().unwrap();
+    drop(b);
+    let profile = baseliner_baseline::profile("sg-cls-4").unwrap();
+    let mut decl = String::from(
+        "[product]\nmanufacturer = \"Example\"\nmodel = \"X-1\"\n[support]\nend_date = 2020-01-01\npublished_at = \"https://example.com/s\"\n[lab]\nreport = \"trust me\"\n",
+    );
+    for p in &profile.provisions {
+        decl.push_str(&format!(
+            "[ics.\"{}\"]\nsupport = \"Y\"\ndetail = \"yes\"\n",
+            p.id
+        ));
+    }
+    let d = tmp.path().join("d.toml");
+    std::fs::write(&d, decl).unwrap();
+    let out = tmp.path().join("out");
+    let o = bin()
+        .arg("assess")
+        .arg(&img)
+        .args(["--profile", "sg-cls-4", "--declaration"])
+        .arg(&d)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(!stdout.contains("reached"), "{stdout}");
+    assert!(
+        !stdout.contains("— MET") && !stdout.contains("NO FAILURES FOUND"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("not a certificate"), "{stdout}");
+    assert!(stdout.contains("no level claimed"), "{stdout}");
+    let a = load(&out.join("assessment.json"));
+    assert_eq!(a["summary"]["level_claimed"], 0);
+    assert_eq!(verdict(&a, "5.3-13"), "FAIL");
+    assert_eq!(verdict(&a, "BA-1"), "INCONCLUSIVE");
+    // The declaration that produced the DECLARED rows is recorded and hashed.
+    assert_eq!(a["declaration"]["ics"]["5.1-1"]["detail"], "yes");
+    assert_eq!(a["declaration"]["sha256"].as_str().unwrap().len(), 64);
+    let svg = std::fs::read_to_string(out.join("label.svg")).unwrap();
+    assert!(!svg.contains("reached"), "{svg}");
+    assert!(!svg.contains("#15803d"), "green headline");
+    assert!(svg.contains("ended 2020-01-01"));
+    assert!(svg.contains("not a certificate"));
+    assert!(
+        !svg.contains("label.json"),
+        "no key, so no signed statement"
+    );
+    assert!(!out.join("label.json").exists());
+}

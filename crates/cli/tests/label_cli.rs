@@ -18,6 +18,7 @@ fn write_assessment(path: &std::path::Path) {
             name: "sample.bin".into(),
             sha256: "c3".repeat(32),
             size: 1024,
+            ..Default::default()
         },
         components: vec![],
         findings: vec![Finding::new(

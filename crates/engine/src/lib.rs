@@ -345,6 +345,8 @@ impl Engine {
                     name,
                     sha256: report.image_sha256.clone(),
                     size: report.image_size,
+                    build_date: None,
+                    build_date_source: None,
                 },
                 components: inspection.components,
                 findings: inspection.findings,

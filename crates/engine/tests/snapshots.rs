@@ -29,16 +29,18 @@ fn view(run: &Run) -> String {
     let s = &a.summary;
     let _ = writeln!(
         o,
-        "outcome {} level {:?}: pass {} fail {} inconclusive {} declared {} n/a {} (mandatory fail {}, inconclusive {})",
+        "outcome {} level claimed {:?}: pass {} fail {} unmet {} inconclusive {} declared {} n/a {} (mandatory fail {}, inconclusive {}, declared {})",
         s.outcome,
-        s.level,
+        s.level_claimed,
         s.pass,
         s.fail,
+        s.unmet,
         s.inconclusive,
         s.declared,
         s.not_applicable,
         s.mandatory_fail,
-        s.mandatory_inconclusive
+        s.mandatory_inconclusive,
+        s.mandatory_declared
     );
     let _ = writeln!(o, "\ncomponents ({})", a.components.len());
     for c in &a.components {
@@ -77,14 +79,16 @@ fn view(run: &Run) -> String {
     for v in &a.verdicts {
         let _ = writeln!(
             o,
-            "  {} {} {} [{}]",
+            "  {} {} {} [{}] context [{}] basis {:?}",
             v.provision,
             v.status,
             match v.obligation {
                 baseliner_model::Obligation::Mandatory => "M",
                 baseliner_model::Obligation::Recommended => "R",
             },
-            v.findings.join(",")
+            v.findings.join(","),
+            v.context.join(","),
+            v.basis
         );
     }
     let _ = writeln!(o, "\nunpack errors ({})", run.unpack.errors.len());

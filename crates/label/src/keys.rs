@@ -45,7 +45,7 @@ pub fn write_key_pair(pair: &KeyPair, prefix: &Path) -> Result<(PathBuf, PathBuf
         if p.exists() {
             return Err(Error::Key {
                 path: p.display().to_string(),
-                message: "already exists; choose another --out prefix or remove it".into(),
+                message: "already exists; choose another prefix or remove it".into(),
             });
         }
     }

@@ -40,22 +40,43 @@ fn fit(s: &str, max: usize) -> String {
     }
 }
 
+/// The headline and its colour. Green only where live tests carry every mandatory
+/// provision; a result resting on the manufacturer's word says so.
 fn headline(s: &Statement) -> (String, &'static str) {
-    let colour = match s.outcome {
-        Outcome::Met => "#15803d",
-        Outcome::Incomplete => "#b45309",
-        Outcome::Fail => "#b91c1c",
+    let v = &s.verdicts;
+    let (text, colour) = match s.outcome {
+        Outcome::Fail => (
+            format!(
+                "{} mandatory provision{} failed",
+                v.fail,
+                if v.fail == 1 { "" } else { "s" }
+            ),
+            "#b91c1c",
+        ),
+        Outcome::Incomplete => (
+            "no failures found; evidence incomplete".to_string(),
+            "#b45309",
+        ),
+        Outcome::NoFailuresFound => (
+            format!("no failures found; {} self-declared", s.mandatory_declared),
+            "#1d4ed8",
+        ),
+        Outcome::Met => ("mandatory provisions tested".to_string(), "#15803d"),
     };
-    let text = match s.level {
-        Some(0) => "no level reached".to_string(),
-        Some(l) => format!("level {l} reached"),
-        None => match s.outcome {
-            Outcome::Met => "mandatory provisions met".into(),
-            Outcome::Incomplete => "evidence incomplete".into(),
-            Outcome::Fail => "mandatory provisions failed".into(),
-        },
+    let text = match s.level_claimed {
+        Some(l) if l > 0 && s.outcome != Outcome::Fail => format!("level {l} claimed; {text}"),
+        _ => text,
     };
     (text, colour)
+}
+
+/// The support-period line: an end date that has passed is shown as such.
+fn support_line(s: &Statement) -> String {
+    match (&s.support_end, s.issued.get(..10)) {
+        (Some(end), Some(issued)) if end.as_str() < issued => format!("ended {end}"),
+        (Some(end), _) => end.clone(),
+        (None, _) => "not declared".into(),
+    }
 }
 
 fn qr_path(data: &str, x: f64, y: f64, size: f64) -> Result<String, Error> {
@@ -81,8 +102,9 @@ fn qr_path(data: &str, x: f64, y: f64, size: f64) -> Result<String, Error> {
     ))
 }
 
-/// The label as a standalone SVG document.
-pub fn render_svg(s: &Statement) -> Result<String, Error> {
+/// The label as a standalone SVG document. `signed` says whether a signed
+/// `label.json` accompanies it: only then does the label point at one.
+pub fn render_svg(s: &Statement, signed: bool) -> Result<String, Error> {
     let (head, colour) = headline(s);
     let none = "not declared";
     let product = [s.manufacturer.as_deref(), s.product.as_deref()]
@@ -98,8 +120,8 @@ pub fn render_svg(s: &Statement) -> Result<String, Error> {
     };
     let v = &s.verdicts;
     let counts = format!(
-        "{} fail · {} inconclusive · {} declared · {} pass · {} n/a",
-        v.fail, v.inconclusive, v.declared, v.pass, v.not_applicable
+        "{} fail · {} unmet rec. · {} inconclusive · {} declared · {} tested · {} n/a",
+        v.fail, v.unmet, v.inconclusive, v.declared, v.pass, v.not_applicable
     );
     let sha = &s.firmware_sha256;
     let (sha1, sha2) = (sha.get(..32).unwrap_or(sha), sha.get(32..).unwrap_or(""));
@@ -112,10 +134,7 @@ pub fn render_svg(s: &Statement) -> Result<String, Error> {
         ),
         ("SHA-256", esc(sha1)),
         ("", esc(sha2)),
-        (
-            "Updates until",
-            fit(s.support_end.as_deref().unwrap_or(none), 40),
-        ),
+        ("Updates until", fit(&support_line(s), 40)),
         (
             "Report issues",
             fit(s.disclosure_contact.as_deref().unwrap_or(none), 36),
@@ -137,11 +156,11 @@ pub fn render_svg(s: &Statement) -> Result<String, Error> {
 <path d="M1 15a14 14 0 0 1 14-14h{bw}a14 14 0 0 1 14 14v41h-{full}z" fill="{colour}"/>
 <text x="24" y="26" font-size="13" fill="#ffffff">{scheme}</text>
 <text x="24" y="47" font-size="19" fill="#ffffff" font-weight="bold">{head}</text>
-<text x="616" y="26" font-size="11" fill="#ffffff" text-anchor="end">baseliner security label</text>
+<text x="616" y="26" font-size="11" fill="#ffffff" text-anchor="end">self-assessment, not a certificate</text>
 {body}
 {qr}
 <text x="526" y="276" font-size="10" fill="#374151" text-anchor="middle">Scan to check the registry entry</text>
-<text x="24" y="300" font-size="10" fill="#6b7280">Issued {issued} · baseliner {tool} · catalogue {cat} · signed statement in label.json</text>
+<text x="24" y="300" font-size="10" fill="#6b7280">Issued {issued} by baseliner {tool} · catalogue {cat}{vulns}{signed}</text>
 </svg>
 "##,
         w2 = WIDTH - 2,
@@ -153,6 +172,16 @@ pub fn render_svg(s: &Statement) -> Result<String, Error> {
         issued = esc(&s.issued),
         tool = esc(&s.tool_version),
         cat = esc(&s.catalogue_version),
+        vulns = if s.vulnerabilities_checked {
+            ""
+        } else {
+            " · known vulnerabilities not checked"
+        },
+        signed = if signed {
+            " · signed statement in label.json"
+        } else {
+            " · unsigned"
+        },
     ))
 }
 

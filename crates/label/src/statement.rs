@@ -11,12 +11,18 @@ use crate::keys::KeyPair;
 /// Version of the statement format.
 pub const LABEL_VERSION: &str = "2";
 
+/// What a baseliner label is, stated in every statement so no reader takes it for more.
+pub const LABEL_KIND: &str = "self-assessment by baseliner; not a certificate";
+
 /// Verdict counts as stated on the label.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct VerdictCounts {
+    /// Provisions a complete live test showed met.
     pub pass: u32,
     pub fail: u32,
+    /// Recommendations the evidence shows are not followed.
+    pub unmet: u32,
     pub inconclusive: u32,
     pub not_applicable: u32,
     pub declared: u32,
@@ -27,6 +33,8 @@ pub struct VerdictCounts {
 #[serde(deny_unknown_fields)]
 pub struct Statement {
     pub label_version: String,
+    /// Always [`LABEL_KIND`].
+    pub kind: String,
     pub manufacturer: Option<String>,
     pub product: Option<String>,
     pub model: Option<String>,
@@ -38,8 +46,13 @@ pub struct Statement {
     pub scheme: String,
     /// The assessment's overall outcome.
     pub outcome: Outcome,
-    /// Level reached, for levelled schemes.
-    pub level: Option<u8>,
+    /// For levelled schemes, the level the evidence and declaration would support.
+    /// A claim: only the scheme owner grants a level.
+    pub level_claimed: Option<u8>,
+    /// Mandatory provisions that rest only on the manufacturer's declaration.
+    pub mandatory_declared: u32,
+    /// Whether known vulnerabilities were checked against a knowledge base.
+    pub vulnerabilities_checked: bool,
     pub verdicts: VerdictCounts,
     pub support_end: Option<String>,
     pub disclosure_contact: Option<String>,
@@ -81,6 +94,7 @@ pub fn statement_from(a: &Assessment, registry_base: &str) -> Result<Statement, 
     let s = &a.summary;
     Ok(Statement {
         label_version: LABEL_VERSION.into(),
+        kind: LABEL_KIND.into(),
         manufacturer: a.product.manufacturer.clone(),
         product: a.product.product.clone(),
         model: a.product.model.clone(),
@@ -89,10 +103,13 @@ pub fn statement_from(a: &Assessment, registry_base: &str) -> Result<Statement, 
         profile: a.profile.clone(),
         scheme: a.scheme.title.clone(),
         outcome: s.outcome,
-        level: s.level,
+        level_claimed: s.level_claimed,
+        mandatory_declared: s.mandatory_declared,
+        vulnerabilities_checked: s.vulnerabilities_checked,
         verdicts: VerdictCounts {
             pass: s.pass,
             fail: s.fail,
+            unmet: s.unmet,
             inconclusive: s.inconclusive,
             not_applicable: s.not_applicable,
             declared: s.declared,

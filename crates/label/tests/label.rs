@@ -31,6 +31,7 @@ fn assessment() -> Assessment {
             name: "tplink-wr841nv10-3.16.9.bin".into(),
             sha256: "ab".repeat(32),
             size: 3_932_160,
+            ..Default::default()
         },
         product: ProductInfo {
             manufacturer: Some("TP-Link".into()),
@@ -41,6 +42,7 @@ fn assessment() -> Assessment {
             disclosure_contact: Some("mailto:security@tp-link.example".into()),
             ..Default::default()
         },
+        declaration: None,
         components: vec![],
         findings: vec![],
         vulnerabilities: vec![],
@@ -153,9 +155,15 @@ fn key_files_round_trip_and_are_not_overwritten() {
 #[test]
 fn svg_and_png_render_the_facts() {
     let st = statement_from(&assessment(), "https://registry.baseliner.invalid/l").unwrap();
-    let svg = render_svg(&st).unwrap();
+    let svg = render_svg(&st, true).unwrap();
     assert!(svg.contains("UK PSTI"));
-    assert!(svg.contains("mandatory provisions failed"));
+    assert!(svg.contains("1 mandatory provision failed"), "{svg}");
+    assert!(svg.contains("self-assessment, not a certificate"));
+    assert!(svg.contains("signed statement in label.json"));
+    // Without a key no signed statement exists, and the label does not point at one.
+    let unsigned = render_svg(&st, false).unwrap();
+    assert!(!unsigned.contains("label.json"), "{unsigned}");
+    assert!(unsigned.contains("unsigned"));
     assert!(svg.contains("2027-06-30"));
     assert!(
         svg.contains("&lt;build &amp; &quot;150616&quot;&gt;"),

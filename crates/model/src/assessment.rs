@@ -20,9 +20,16 @@ pub const ASSESSMENT_SCHEMA_VERSION: &str = "2.0.0";
 )]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum VerdictStatus {
+    /// The evidence shows a mandatory provision is not met.
     Fail,
+    /// The evidence shows a recommendation is not followed. Not a failure of the scheme
+    /// by itself: the scheme asks for a justification (EN 303 645 4-1).
+    Unmet,
+    /// Not established either way; the reasons say what is missing.
     Inconclusive,
+    /// The manufacturer's word is the only evidence.
     Declared,
+    /// A complete live test showed the provision is met; the verdict names the test.
     Pass,
     NotApplicable,
 }
@@ -32,6 +39,7 @@ impl VerdictStatus {
         match self {
             VerdictStatus::Pass => "PASS",
             VerdictStatus::Fail => "FAIL",
+            VerdictStatus::Unmet => "UNMET",
             VerdictStatus::Inconclusive => "INCONCLUSIVE",
             VerdictStatus::NotApplicable => "NOT_APPLICABLE",
             VerdictStatus::Declared => "DECLARED",
@@ -51,6 +59,24 @@ impl std::fmt::Display for VerdictStatus {
 pub enum Obligation {
     Mandatory,
     Recommended,
+}
+
+/// What a verdict rests on.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// Static analysis of the firmware image.
+    Firmware,
+    /// A live test of a running device.
+    LiveTest,
+    /// The declaration's facts or IXIT.
+    Declaration,
+    /// The manufacturer's answer in the implementation conformance statement.
+    IcsAnswer,
+    /// The vulnerability knowledge base.
+    KnowledgeBase,
 }
 
 /// One verdict for one provision of one scheme, with what it rests on.
@@ -75,12 +101,28 @@ pub struct Verdict {
     pub title: String,
     /// Why this status: one sentence per reason.
     pub reasons: Vec<String>,
-    /// Finding codes (and vulnerability ids) behind the verdict.
+    /// What the status rests on.
+    #[serde(default)]
+    pub basis: Vec<Basis>,
+    /// Finding codes that decided the status (those that make it FAIL, UNMET or
+    /// INCONCLUSIVE).
     #[serde(default)]
     pub findings: Vec<String>,
+    /// Finding codes cited as context only: they did not decide the status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub context: Vec<String>,
+    /// Live tests behind the status.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tests: Vec<String>,
     /// Declaration fields behind the verdict, as TOML paths such as `ics."5.2-1"`.
     #[serde(default)]
     pub declaration: Vec<String>,
+    /// Where the declaration and the evidence disagree, both named.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contradiction: Option<String>,
+    /// The ETSI TS 103 701 test group that assesses the provision (EN 303 645).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub test_group: Option<String>,
 }
 
 /// The overall result of an assessment.
@@ -89,10 +131,13 @@ pub struct Verdict {
 pub enum Outcome {
     /// A mandatory provision failed.
     Fail,
-    /// A mandatory provision is still inconclusive.
+    /// No failure found, but a mandatory provision is still inconclusive.
     #[default]
     Incomplete,
-    /// Every mandatory provision is PASS, DECLARED or NOT_APPLICABLE.
+    /// No failure found and no mandatory provision inconclusive, but some rest only
+    /// on the manufacturer's declaration.
+    NoFailuresFound,
+    /// Every mandatory provision passed a live test or does not apply.
     Met,
 }
 
@@ -101,6 +146,7 @@ impl Outcome {
         match self {
             Outcome::Fail => "FAIL",
             Outcome::Incomplete => "INCOMPLETE",
+            Outcome::NoFailuresFound => "NO_FAILURES_FOUND",
             Outcome::Met => "MET",
         }
     }
@@ -118,6 +164,9 @@ impl std::fmt::Display for Outcome {
 pub struct VerdictSummary {
     pub pass: u32,
     pub fail: u32,
+    /// Recommendations the evidence shows are not followed.
+    #[serde(default)]
+    pub unmet: u32,
     pub inconclusive: u32,
     pub not_applicable: u32,
     pub declared: u32,
@@ -125,10 +174,18 @@ pub struct VerdictSummary {
     pub mandatory_fail: u32,
     /// Mandatory provisions still INCONCLUSIVE.
     pub mandatory_inconclusive: u32,
+    /// Mandatory provisions resting only on the manufacturer's word.
+    #[serde(default)]
+    pub mandatory_declared: u32,
     pub outcome: Outcome,
-    /// Highest level reached, for schemes with levels (Singapore CLS); otherwise absent.
+    /// For levelled schemes (Singapore CLS): the highest level the evidence and the
+    /// declaration would support. Only the scheme owner grants a level, so this is a
+    /// claim, never a level reached.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub level: Option<u8>,
+    pub level_claimed: Option<u8>,
+    /// Whether known vulnerabilities were looked up (a knowledge base was used).
+    #[serde(default)]
+    pub vulnerabilities_checked: bool,
 }
 
 /// The image that was assessed.
@@ -140,6 +197,12 @@ pub struct ImageInfo {
     #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
     pub sha256: String,
     pub size: u64,
+    /// When the firmware was built (`YYYY-MM-DD`), as far as the image says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_date: Option<String>,
+    /// Where the build date was read (a header, file timestamps, a banner).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub build_date_source: Option<String>,
 }
 
 /// Product facts taken from the declaration (all optional: a run may have none).
@@ -165,6 +228,53 @@ pub struct ProductInfo {
     pub disclosure_contact: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disclosure_policy: Option<String>,
+}
+
+/// One ICS answer as the assessment used it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct IcsRecord {
+    /// `Y`, `N` or `N/A`.
+    pub support: String,
+    #[serde(default)]
+    pub detail: String,
+}
+
+/// A third-party lab report as the declaration references it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct LabRecord {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The report's identifier.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_id: Option<String>,
+    /// SHA-256 of the report file.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub report_sha256: Option<String>,
+    /// Whether the report file was read and its hash matched.
+    pub verified: bool,
+}
+
+/// The declaration an assessment used: its hash, so the assessment digest (and the
+/// label) covers what produced the DECLARED rows, and the answers that were read.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct DeclarationRecord {
+    /// File name.
+    pub file: String,
+    /// SHA-256 of the declaration file's bytes.
+    #[schemars(regex(pattern = r"^[0-9a-f]{64}$"))]
+    pub sha256: String,
+    #[serde(default)]
+    pub conditions: std::collections::BTreeMap<String, bool>,
+    #[serde(default)]
+    pub ics: std::collections::BTreeMap<String, IcsRecord>,
+    /// IXIT tables as given.
+    #[serde(default)]
+    pub ixit: std::collections::BTreeMap<String, serde_json::Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lab: Option<LabRecord>,
 }
 
 /// Wall time of one pipeline stage.
@@ -224,6 +334,9 @@ pub struct Assessment {
     pub image: ImageInfo,
     #[serde(default)]
     pub product: ProductInfo,
+    /// The declaration used, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub declaration: Option<DeclarationRecord>,
     pub components: Vec<Component>,
     pub findings: Vec<Finding>,
     pub vulnerabilities: Vec<VulnMatch>,

@@ -266,6 +266,9 @@ pub struct VulnMatch {
     pub cvss_severity: Option<String>,
     /// Listed in CISA's Known Exploited Vulnerabilities catalogue.
     pub kev: bool,
+    /// When the vulnerability was published (`YYYY-MM-DD`), where the record says.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<String>,
     /// One-line description from the record.
     pub summary: String,
     pub vex_status: VexStatus,
@@ -300,8 +303,9 @@ impl VulnMatch {
 
 mod assessment;
 pub use assessment::{
-    ASSESSMENT_SCHEMA_VERSION, Assessment, ImageInfo, Obligation, Outcome, ProductInfo, SchemeInfo,
-    StageTiming, ToolInfo, Verdict, VerdictStatus, VerdictSummary, assessment_schema,
+    ASSESSMENT_SCHEMA_VERSION, Assessment, Basis, DeclarationRecord, IcsRecord, ImageInfo,
+    LabRecord, Obligation, Outcome, ProductInfo, SchemeInfo, StageTiming, ToolInfo, Verdict,
+    VerdictStatus, VerdictSummary, assessment_schema,
 };
 
 /// Current UTC time as RFC 3339 with second precision (`2026-11-23T03:05:00Z`), the

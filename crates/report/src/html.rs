@@ -25,6 +25,7 @@ fn esc(s: &str) -> String {
 fn status_class(s: VerdictStatus) -> &'static str {
     match s {
         VerdictStatus::Fail => "fail",
+        VerdictStatus::Unmet => "unmet",
         VerdictStatus::Inconclusive => "inc",
         VerdictStatus::Declared => "decl",
         VerdictStatus::Pass => "pass",
@@ -32,8 +33,9 @@ fn status_class(s: VerdictStatus) -> &'static str {
     }
 }
 
-const STATUS_COLOURS: [(VerdictStatus, &str); 5] = [
+const STATUS_COLOURS: [(VerdictStatus, &str); 6] = [
     (VerdictStatus::Fail, "#b91c1c"),
+    (VerdictStatus::Unmet, "#7c3aed"),
     (VerdictStatus::Inconclusive, "#d97706"),
     (VerdictStatus::Declared, "#0e7490"),
     (VerdictStatus::Pass, "#15803d"),
@@ -56,13 +58,14 @@ main{max-width:1200px;margin:0 auto;padding:16px 32px 48px}
 h2{margin:32px 0 8px;font-size:18px;border-bottom:2px solid var(--line);padding-bottom:4px}
 .cards{display:flex;flex-wrap:wrap;gap:12px;margin-top:16px}.card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 16px;min-width:150px}
 .card b{display:block;font-size:24px}.card span{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.04em}
-.outcome-FAIL b{color:#b91c1c}.outcome-INCOMPLETE b{color:#d97706}.outcome-MET b{color:#15803d}
+.outcome-FAIL b{color:#b91c1c}.outcome-INCOMPLETE b{color:#d97706}.outcome-NO_FAILURES_FOUND b{color:#1d4ed8}.outcome-MET b{color:#15803d}
+.notice{background:#fff;border-left:4px solid #1d4ed8;padding:8px 12px;margin-top:16px}
 .charts{display:flex;flex-wrap:wrap;gap:16px;margin-top:16px}.chart{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px}
 table{border-collapse:collapse;width:100%;background:#fff;border:1px solid var(--line)}th,td{text-align:left;vertical-align:top;padding:6px 8px;border-bottom:1px solid var(--line)}
 th{background:#f3f4f6;font-size:12px;text-transform:uppercase;letter-spacing:.03em;color:#374151}
 td ul{margin:0;padding-left:18px}code,.mono{font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px;overflow-wrap:anywhere}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;color:#fff;font-size:12px;font-weight:600;white-space:nowrap}
-.fail{background:#b91c1c}.inc{background:#d97706}.decl{background:#0e7490}.pass{background:#15803d}.na{background:#9ca3af}
+.fail{background:#b91c1c}.unmet{background:#7c3aed}.inc{background:#d97706}.decl{background:#0e7490}.pass{background:#15803d}.na{background:#9ca3af}
 .sev-critical{background:#7f1d1d}.sev-high{background:#b91c1c}.sev-medium{background:#d97706}.sev-low{background:#2563eb}.sev-info{background:#9ca3af}
 details{background:#fff;border:1px solid var(--line);border-radius:6px;margin:6px 0;padding:6px 10px}summary{cursor:pointer;font-weight:600}
 details p{margin:6px 0}.muted{color:var(--muted)}.small{font-size:12px}
@@ -118,21 +121,34 @@ pub fn render_html(a: &Assessment) -> String {
     let s = &a.summary;
     let _ = write!(
         o,
-        r#"<h2>Summary</h2><div class="cards"><div class="card outcome-{oc}"><span>Mandatory provisions</span><b>{oc}</b></div>"#,
-        oc = esc(s.outcome.as_str())
+        r#"<h2>Summary</h2><p class="notice"><b>{sentence}</b><br>{disclaimer}{level}</p><div class="cards"><div class="card outcome-{oc}"><span>Mandatory provisions</span><b>{oc}</b></div>"#,
+        oc = esc(s.outcome.as_str()),
+        sentence = esc(&crate::outcome_sentence(a)),
+        disclaimer = esc(crate::DISCLAIMER),
+        level = crate::level_sentence(a)
+            .map(|l| format!("<br>{}", esc(&l)))
+            .unwrap_or_default(),
     );
-    if let Some(l) = s.level {
+    if let Some(l) = s.level_claimed {
         let _ = write!(
             o,
-            r#"<div class="card"><span>Level reached</span><b>{l}</b></div>"#
+            r#"<div class="card"><span>Level claimed</span><b>{l}</b></div>"#
         );
     }
+    let vulns = if s.vulnerabilities_checked {
+        a.vulnerabilities.len().to_string()
+    } else {
+        "not checked".to_string()
+    };
     for (label, n) in [
-        ("Mandatory FAIL", s.mandatory_fail),
-        ("Mandatory open", s.mandatory_inconclusive),
-        ("Findings", a.findings.len() as u32),
-        ("Components", a.components.len() as u32),
-        ("Vulnerabilities", a.vulnerabilities.len() as u32),
+        ("Mandatory FAIL", s.mandatory_fail.to_string()),
+        ("Mandatory open", s.mandatory_inconclusive.to_string()),
+        ("Self-declared", s.mandatory_declared.to_string()),
+        ("Live-tested", s.pass.to_string()),
+        ("Unmet recommendations", s.unmet.to_string()),
+        ("Findings", a.findings.len().to_string()),
+        ("Components", a.components.len().to_string()),
+        ("Vulnerabilities", vulns),
     ] {
         let _ = write!(
             o,
@@ -193,7 +209,7 @@ pub fn render_html(a: &Assessment) -> String {
     // Verdicts.
     let _ = write!(
         o,
-        r#"<h2>Verdicts per provision</h2><p class="muted small">FAIL rests on firmware evidence or the manufacturer's own answer; DECLARED rests on the declaration alone; INCONCLUSIVE says what is missing. baseliner never turns the absence of findings into a PASS.</p>
+        r#"<h2>Verdicts per provision</h2><p class="muted small">FAIL rests on certain evidence (firmware, a live test) or the manufacturer's own answer; UNMET marks a recommendation the evidence shows is not followed; DECLARED rests on the declaration alone; PASS comes only from a complete live test, named in the verdict; INCONCLUSIVE says what is missing. baseliner never turns the absence of findings into a PASS.</p>
 <table><thead><tr><th>Provision</th><th>Status</th><th>Requirement</th><th>Why</th><th>Evidence</th></tr></thead><tbody>"#
     );
     for v in &a.verdicts {
@@ -206,9 +222,25 @@ pub fn render_html(a: &Assessment) -> String {
             .as_deref()
             .map(|c| format!(" · {}", esc(c)))
             .unwrap_or_default();
+        let basis = v
+            .basis
+            .iter()
+            .map(|b| format!("{b:?}").to_lowercase())
+            .collect::<Vec<_>>()
+            .join(", ");
+        let tg = v
+            .test_group
+            .as_deref()
+            .map(|t| format!(" · TS 103 701 group {}", esc(t)))
+            .unwrap_or_default();
         let _ = write!(
             o,
-            r#"<tr id="p-{id}"><td><b>{id}</b><div class="muted small">{obl}{cond}</div></td><td><span class="badge {cls}">{st}</span></td><td>{title}</td><td><ul>"#,
+            r#"<tr id="p-{id}"><td><b>{id}</b><div class="muted small">{obl}{cond}{tg}</div></td><td><span class="badge {cls}">{st}</span><div class="muted small">{basis}</div></td><td>{title}</td><td><ul>"#,
+            basis = if basis.is_empty() {
+                String::new()
+            } else {
+                format!("rests on: {}", esc(&basis))
+            },
             id = esc(&v.provision),
             cls = status_class(v.status),
             st = v.status.as_str().replace('_', " "),
@@ -224,6 +256,16 @@ pub fn render_html(a: &Assessment) -> String {
                 "<div><a href=\"#f-{c}\"><code>{c}</code></a></div>",
                 c = esc(c)
             );
+        }
+        for c in &v.context {
+            let _ = write!(
+                o,
+                "<div class=\"muted\">context <a href=\"#f-{c}\"><code>{c}</code></a></div>",
+                c = esc(c)
+            );
+        }
+        for t in &v.tests {
+            let _ = write!(o, "<div>live test <code>{}</code></div>", esc(t));
         }
         for d in &v.declaration {
             let _ = write!(o, "<div><code>{}</code></div>", esc(d));

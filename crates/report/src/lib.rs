@@ -26,3 +26,47 @@ pub fn to_json(a: &Assessment) -> serde_json::Result<String> {
 
 /// The JSON Schema of the assessment document, as shipped in the repository.
 pub const ASSESSMENT_SCHEMA: &str = include_str!("../../../schemas/assessment.schema.json");
+
+/// What a baseliner result is and is not, said wherever one is shown.
+pub const DISCLAIMER: &str = "A self-assessment by baseliner, not a certificate: FAIL comes from evidence, PASS only from a complete live test, DECLARED from the manufacturer's word.";
+
+/// The overall result in words that say what it rests on.
+pub fn outcome_sentence(a: &Assessment) -> String {
+    let s = &a.summary;
+    match s.outcome {
+        baseliner_model::Outcome::Fail => format!(
+            "FAIL: {} mandatory provision{} failed on the evidence",
+            s.mandatory_fail,
+            if s.mandatory_fail == 1 { "" } else { "s" }
+        ),
+        baseliner_model::Outcome::Incomplete => format!(
+            "INCOMPLETE: no failure found, {} mandatory provision{} not established",
+            s.mandatory_inconclusive,
+            if s.mandatory_inconclusive == 1 {
+                ""
+            } else {
+                "s"
+            }
+        ),
+        baseliner_model::Outcome::NoFailuresFound => format!(
+            "NO FAILURES FOUND: {} mandatory provision{} rest on the manufacturer's declaration alone",
+            s.mandatory_declared,
+            if s.mandatory_declared == 1 { "" } else { "s" }
+        ),
+        baseliner_model::Outcome::Met => {
+            "MET: every mandatory provision passed a live test or does not apply".to_string()
+        }
+    }
+}
+
+/// The level line of a levelled scheme: a claim, never a level reached.
+pub fn level_sentence(a: &Assessment) -> Option<String> {
+    let l = a.summary.level_claimed?;
+    Some(if l == 0 {
+        "no level claimed: level 1's mandatory provisions are not all met".to_string()
+    } else {
+        format!(
+            "level {l} claimed (self-assessment; only the scheme owner grants a level, and levels 3 and 4 need an approved lab)"
+        )
+    })
+}

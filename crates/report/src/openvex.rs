@@ -89,6 +89,7 @@ mod tests {
             cvss_score: Some(9.8),
             cvss_severity: Some("critical".into()),
             kev: false,
+            published: None,
             summary: String::new(),
             vex_status: status,
             vex_justification: None,

@@ -210,11 +210,13 @@ impl Output {
                 &a.sbom_meta(),
             ))
             .map_err(err)?,
-            Output::LabelSvg => baseliner_label::render_svg(a.statement().map_err(err)?)
-                .map_err(|e| err(e.to_string()))?
-                .into_bytes(),
+            Output::LabelSvg => {
+                baseliner_label::render_svg(a.statement().map_err(err)?, a.key.is_some())
+                    .map_err(|e| err(e.to_string()))?
+                    .into_bytes()
+            }
             Output::LabelPng => {
-                let svg = baseliner_label::render_svg(a.statement().map_err(err)?)
+                let svg = baseliner_label::render_svg(a.statement().map_err(err)?, a.key.is_some())
                     .map_err(|e| err(e.to_string()))?;
                 baseliner_label::render_png(&svg, 2.0).map_err(|e| err(e.to_string()))?
             }

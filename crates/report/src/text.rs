@@ -15,6 +15,7 @@ fn paint(s: &str, code: &str, color: bool) -> String {
 fn status_colour(s: VerdictStatus) -> &'static str {
     match s {
         VerdictStatus::Fail => "1;31",
+        VerdictStatus::Unmet => "35",
         VerdictStatus::Inconclusive => "33",
         VerdictStatus::Declared => "36",
         VerdictStatus::Pass => "32",
@@ -31,35 +32,42 @@ pub fn render_text(a: &Assessment, color: bool) -> String {
         "{} — {} ({} provisions)",
         &a.scheme.title,
         paint(
-            s.outcome.as_str(),
+            &crate::outcome_sentence(a),
             match s.outcome {
                 Outcome::Met => "1;32",
-                Outcome::Incomplete => "1;33",
+                Outcome::Incomplete | Outcome::NoFailuresFound => "1;33",
                 Outcome::Fail => "1;31",
             },
             color
         ),
         a.verdicts.len()
     );
-    if let Some(l) = s.level {
-        let _ = writeln!(o, "level reached: {l}");
+    if let Some(l) = crate::level_sentence(a) {
+        let _ = writeln!(o, "  {l}");
     }
     let _ = writeln!(
         o,
-        "  {} FAIL · {} INCONCLUSIVE · {} DECLARED · {} PASS · {} NOT_APPLICABLE",
-        s.fail, s.inconclusive, s.declared, s.pass, s.not_applicable
+        "  {} FAIL · {} UNMET (recommendations) · {} INCONCLUSIVE · {} DECLARED · {} PASS (live-tested) · {} NOT_APPLICABLE",
+        s.fail, s.unmet, s.inconclusive, s.declared, s.pass, s.not_applicable
     );
     let sev = |x: Severity| a.findings.iter().filter(|f| f.severity == x).count();
+    let vulns = if s.vulnerabilities_checked {
+        format!(
+            "{} ({} KEV)",
+            a.vulnerabilities.len(),
+            a.vulnerabilities.iter().filter(|v| v.kev).count()
+        )
+    } else {
+        "not checked (no knowledge base)".to_string()
+    };
     let _ = writeln!(
         o,
-        "  findings: {} ({} critical, {} high, {} medium) · components: {} · vulnerabilities: {} ({} KEV)",
+        "  findings: {} ({} critical, {} high, {} medium) · components: {} · vulnerabilities: {vulns}",
         a.findings.len(),
         sev(Severity::Critical),
         sev(Severity::High),
         sev(Severity::Medium),
         a.components.len(),
-        a.vulnerabilities.len(),
-        a.vulnerabilities.iter().filter(|v| v.kev).count()
     );
     for v in a
         .verdicts
@@ -79,6 +87,13 @@ pub fn render_text(a: &Assessment, color: bool) -> String {
             v.reasons.first().map(String::as_str).unwrap_or(&v.title)
         );
     }
+    if s.unmet > 0 {
+        let _ = writeln!(
+            o,
+            "  {} recommendations unmet on the evidence (not failures; EN 303 645 4-1 asks for a justification); see report.html",
+            s.unmet
+        );
+    }
     if s.mandatory_inconclusive > 0 {
         let _ = writeln!(
             o,
@@ -86,5 +101,6 @@ pub fn render_text(a: &Assessment, color: bool) -> String {
             s.mandatory_inconclusive
         );
     }
+    let _ = writeln!(o, "  {}", crate::DISCLAIMER);
     o
 }

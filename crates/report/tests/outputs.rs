@@ -40,6 +40,7 @@ fn sample(profile_name: &str, decl: Option<&Declaration>) -> Assessment {
             name: "tplink-wr841nv10-3.16.9.bin".into(),
             sha256: "a1".repeat(32),
             size: 3_932_160,
+            ..Default::default()
         },
         components: vec![Component {
             name: "busybox".into(),
@@ -96,6 +97,7 @@ fn sample(profile_name: &str, decl: Option<&Declaration>) -> Assessment {
             cvss_score: Some(7.5),
             cvss_severity: Some("HIGH".into()),
             kev: false,
+            published: None,
             summary: "udhcp out-of-bounds read".into(),
             vex_status: baseliner_model::VexStatus::Affected,
             vex_justification: None,

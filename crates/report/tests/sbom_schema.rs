@@ -94,6 +94,7 @@ fn sample() -> (Vec<Component>, Vec<VulnMatch>, SbomMeta) {
         cvss_score: sev.map(|_| 9.8),
         cvss_severity: sev.map(Into::into),
         kev,
+        published: None,
         summary: "a summary".into(),
         vex_status: baseliner_model::VexStatus::Affected,
         vex_justification: None,

@@ -764,6 +764,7 @@ fn build_matches(
         };
         out.push(VulnMatch {
             kev: view.in_kev(&id),
+            published: None,
             id,
             component: s.display_name.clone(),
             version: s.display_version.clone(),

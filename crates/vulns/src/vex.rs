@@ -116,6 +116,7 @@ mod tests {
             cvss_score: Some(9.8),
             cvss_severity: Some("critical".into()),
             kev: false,
+            published: None,
             summary: String::new(),
             vex_status: VexStatus::Affected,
             vex_justification: None,
