@@ -287,7 +287,7 @@ fn main() {
     );
 
     let db = work.join("kb.sqlite");
-    for ext in ["", "-wal", "-shm"] {
+    for ext in ["", "-wal", "-shm", ".idx"] {
         let _ = std::fs::remove_file(format!("{}{ext}", db.display()));
     }
     let kb = Kb::open(&db).expect("open kb");
