@@ -612,6 +612,7 @@ pub(crate) async fn get_state(conn: &mut SqliteConnection, k: &str) -> DbResult<
 }
 
 /// Sets (or with `None` removes) a value of `update_state`.
+#[cfg_attr(not(feature = "update"), allow(dead_code))]
 pub(crate) async fn set_state(
     conn: &mut SqliteConnection,
     k: &str,
@@ -636,6 +637,7 @@ pub(crate) async fn set_state(
 }
 
 /// Removes KEV entries not in `rows` (the catalogue as CISA publishes it now).
+#[cfg_attr(not(feature = "update"), allow(dead_code))]
 pub(crate) async fn kev_retain(conn: &mut SqliteConnection, rows: &[KevEntry]) -> DbResult<u64> {
     let keep: std::collections::HashSet<&str> = rows.iter().map(|r| r.cve.as_str()).collect();
     let have: Vec<String> = sqlx::query("SELECT cve FROM kev")
