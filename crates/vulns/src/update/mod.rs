@@ -364,7 +364,7 @@ impl Kb {
         let mut report = FeedReport::new("nvd");
         let before = http.requests;
         if let Err(e) = self.nvd_run(opts, now, http, obs, &mut report) {
-            report.error = Some(e.to_string());
+            report.error = Some(message(&e));
         }
         report.requests = http.requests - before;
         report
@@ -528,7 +528,7 @@ impl Kb {
                 let json = serde_json::to_string(&after).map_err(|e| err(e.to_string()))?;
                 let newest = recs.iter().map(|r| r.last_modified.clone()).max();
                 let at = crate::now_rfc3339();
-                let label = format!("update from {base}");
+                let label = format!("{base} (db update)");
                 let finished = after.run.is_none().then(|| time::rfc3339(run.as_of));
                 let c = self.with_conn(async |conn| {
                     let mut tx = conn.begin().await?;
@@ -593,7 +593,7 @@ impl Kb {
             let mut report = FeedReport::new(&source);
             let before = http.requests;
             if let Err(e) = self.osv_one(opts, eco, &source, http, obs, &mut report) {
-                report.error = Some(e.to_string());
+                report.error = Some(message(&e));
             }
             report.requests = http.requests - before;
             out.push(report);
@@ -670,7 +670,7 @@ impl Kb {
                     .map_err(|e| err(e.to_string()))?;
                     let newest = parsed.osv.iter().map(|r| r.modified.clone()).max();
                     let at = crate::now_rfc3339();
-                    let label = format!("update from {url}");
+                    let label = format!("{url} (db update)");
                     let recs = parsed.osv;
                     let c = self.with_conn(async |conn| {
                         let mut tx = conn.begin().await?;
@@ -701,7 +701,7 @@ impl Kb {
         let mut report = FeedReport::new(source);
         let before = http.requests;
         if let Err(e) = self.kev_run(opts, now, http, obs, &mut report) {
-            report.error = Some(e.to_string());
+            report.error = Some(message(&e));
         }
         report.requests = http.requests - before;
         report
@@ -772,7 +772,7 @@ impl Kb {
                 .map_err(|e| err(e.to_string()))?;
                 let newest = parsed.kev.iter().map(|r| r.date_added.clone()).max();
                 let at = crate::now_rfc3339();
-                let label = format!("update from {url}");
+                let label = format!("{url} (db update)");
                 let rows = parsed.kev;
                 let (c, removed) = self.with_conn(async |conn| {
                     let mut tx = conn.begin().await?;
@@ -790,6 +790,14 @@ impl Kb {
                 Ok(())
             }
         }
+    }
+}
+
+/// An error as a feed report says it (the report already names the feed).
+fn message(e: &crate::Error) -> String {
+    match e {
+        crate::Error::Update { msg, .. } => msg.clone(),
+        e => e.to_string(),
     }
 }
 
