@@ -679,11 +679,6 @@ fn scan(
         view.probe(*subject, key, v, &mut rows);
         // One subject's rows, by record, decisive first, then criterion order.
         rows.sort_unstable_by_key(|r| (r.cve, !r.decisive(), r.n));
-        let warm: u64 = rows
-            .iter()
-            .map(|h| view.warm_text(h.text))
-            .fold(0, u64::wrapping_add);
-        std::hint::black_box(warm);
         let mut last = memindex::NONE;
         for h in &rows {
             let Some(cve) = view.cve_key(h.cve) else {
@@ -737,14 +732,6 @@ fn build_matches(
     view: &memindex::View,
     details: &HashMap<i64, store::Details>,
 ) -> Vec<VulnMatch> {
-    let warm: u64 = part
-        .iter()
-        .map(|p| match p.source {
-            Source::Nvd { ord, .. } => view.warm(ord),
-            Source::Osv(_) => 0,
-        })
-        .fold(0, u64::wrapping_add);
-    std::hint::black_box(warm);
     let mut out = Vec::with_capacity(part.len());
     for p in part {
         let Some(s) = subjects.get(p.subject) else {

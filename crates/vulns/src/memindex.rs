@@ -627,23 +627,6 @@ impl<'a> View<'a> {
         (score, sev, summary)
     }
 
-    /// Reads the first byte of each cache line of record `ord`'s summary, so that
-    /// a pass over many records has their misses outstanding at once (building a
-    /// match otherwise waits for each summary in turn). Returns a value to keep the
-    /// reads from being optimised away.
-    pub(crate) fn warm(&self, ord: u32) -> u64 {
-        self.summaries
-            .get(ord as usize)
-            .map_or(0, |b| b.iter().step_by(64).map(|&x| u64::from(x)).sum())
-    }
-
-    /// As [`View::warm`], for a text.
-    pub(crate) fn warm_text(&self, id: u32) -> u64 {
-        self.strings
-            .get(id as usize)
-            .map_or(0, |b| b.iter().step_by(64).map(|&x| u64::from(x)).sum())
-    }
-
     /// Whether `id` is in the KEV catalogue.
     pub(crate) fn in_kev(&self, id: &str) -> bool {
         let id = id.as_bytes();
