@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use baseliner_baseline::{Declaration, gate_fails};
-use baseliner_engine::{Engine, Image, KbChoice, Request};
+use baseliner_engine::{Engine, Image, KbChoice, Note, Request};
 use clap::{Args, ValueEnum};
 
 use crate::cmd_label::DEFAULT_REGISTRY;
@@ -18,6 +18,9 @@ pub enum FailOn {
     Fail,
     /// Exit 1 when a mandatory provision FAILs or is INCONCLUSIVE.
     Inconclusive,
+    /// Exit 1 when the vulnerability knowledge base is missing or older than
+    /// --stale-after days.
+    Stale,
 }
 
 #[derive(Args)]
@@ -39,10 +42,15 @@ pub struct AssessArgs {
     /// Vulnerability knowledge base (default: the one `baseliner db import` fills).
     #[arg(long)]
     pub db: Option<PathBuf>,
-    /// Exit with code 1 when a provision has this status or worse (a CI gate);
-    /// without it the exit code is 0 once the assessment is written.
+    /// Exit with code 1 when a provision has this status or worse, or (`stale`) the
+    /// knowledge base is old: a CI gate, repeatable. Without it the exit code is 0
+    /// once the assessment is written.
     #[arg(long, value_enum)]
-    pub fail_on: Option<FailOn>,
+    pub fail_on: Vec<FailOn>,
+    /// Days after which the knowledge base counts as stale (a warning; a failure with
+    /// `--fail-on stale`).
+    #[arg(long, default_value_t = baseliner_vulns::STALE_AFTER_DAYS)]
+    pub stale_after: u64,
     /// Registry base URL the label's QR code points under.
     #[arg(long, default_value = DEFAULT_REGISTRY)]
     pub registry: String,
@@ -63,7 +71,8 @@ pub fn run(a: AssessArgs) -> Result<ExitCode> {
     let engine = Engine::new(match &a.db {
         Some(p) => KbChoice::Path(p.clone()),
         None => KbChoice::Default,
-    })?;
+    })?
+    .with_stale_after_days(a.stale_after);
     let unpacked = baseliner_engine::outdir::prepare(&a.out)?;
     let progress = Progress::new();
     let mut request = Request::new(Image::Path(&a.image), &unpacked, &profile);
@@ -91,14 +100,20 @@ pub fn run(a: AssessArgs) -> Result<ExitCode> {
     let written: Vec<String> = written.iter().map(|p| p.display().to_string()).collect();
     println!("wrote: {}", written.join(", "));
 
-    let gate = match a.fail_on {
-        Some(FailOn::Fail) => gate_fails(&assessment.summary, baseliner_baseline::FailOn::Fail),
-        Some(FailOn::Inconclusive) => gate_fails(
+    let stale = run.notes.iter().any(|n| {
+        matches!(
+            n,
+            Note::NoKnowledgeBase { .. } | Note::KnowledgeBaseAge { stale: true, .. }
+        )
+    });
+    let gate = a.fail_on.iter().any(|f| match f {
+        FailOn::Fail => gate_fails(&assessment.summary, baseliner_baseline::FailOn::Fail),
+        FailOn::Inconclusive => gate_fails(
             &assessment.summary,
             baseliner_baseline::FailOn::Inconclusive,
         ),
-        None => false,
-    };
+        FailOn::Stale => stale,
+    });
     Ok(if gate {
         ExitCode::from(1)
     } else {

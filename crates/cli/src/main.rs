@@ -41,7 +41,8 @@ enum Cmd {
     Unpack(UnpackArgs),
     /// Inspect an image or an unpacked tree: findings with evidence, and components.
     Inspect(cmd_inspect::InspectArgs),
-    /// Vulnerability knowledge base: import downloaded feeds, show status.
+    /// Vulnerability knowledge base: update from the feeds, import files or snapshots,
+    /// export snapshots, show status.
     Db(cmd_db::DbArgs),
     /// Software bill of materials (CycloneDX 1.6 with VEX, SPDX 2.3, OpenVEX).
     Sbom(cmd_sbom::SbomArgs),
@@ -170,8 +171,31 @@ impl baseliner_engine::Observer for Progress {
 /// What the user reads for an engine note.
 pub fn note_text(n: &baseliner_engine::Note) -> String {
     match n {
+        baseliner_engine::Note::KnowledgeBaseAge {
+            feed,
+            as_of,
+            basis,
+            age_days,
+            stale_after_days,
+            stale,
+        } => match (feed, as_of, age_days) {
+            (Some(feed), Some(as_of), Some(days)) => format!(
+                "{}knowledge base is {days} day{} old ({feed} as of {as_of}, by {}){}",
+                if *stale { "WARNING: " } else { "" },
+                if *days == 1 { "" } else { "s" },
+                basis.as_deref().unwrap_or("?"),
+                if *stale {
+                    format!(
+                        ", past {stale_after_days} days: run `baseliner db update` or import a newer snapshot"
+                    )
+                } else {
+                    String::new()
+                }
+            ),
+            _ => "WARNING: the knowledge base holds no NVD, OSV or KEV data: run `baseliner db update`".into(),
+        },
         baseliner_engine::Note::NoKnowledgeBase { looked_at } => format!(
-            "no vulnerability knowledge base{}: known-vulnerability provisions stay INCONCLUSIVE; import NVD/OSV/KEV data with `baseliner db import FILE...`",
+            "no vulnerability knowledge base{}: known-vulnerability provisions stay INCONCLUSIVE; fetch current data with `baseliner db update`",
             looked_at
                 .as_ref()
                 .map(|p| format!(" at {}", p.display()))

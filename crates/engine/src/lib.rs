@@ -64,6 +64,17 @@ pub enum KbChoice {
 pub enum Note {
     /// No knowledge base was available: known-vulnerability provisions stay INCONCLUSIVE.
     NoKnowledgeBase { looked_at: Option<PathBuf> },
+    /// How current the knowledge base is: its least recently current feed (`None` when
+    /// it holds none), that feed's date and how it is known, the age in whole days,
+    /// and whether that is past the threshold (`stale`).
+    KnowledgeBaseAge {
+        feed: Option<String>,
+        as_of: Option<String>,
+        basis: Option<String>,
+        age_days: Option<u64>,
+        stale_after_days: u64,
+        stale: bool,
+    },
 }
 
 /// Progress of a run. Every method has an empty default, so a caller implements
@@ -141,6 +152,8 @@ pub struct Engine {
     kb: Option<Kb>,
     kb_version: Option<String>,
     kb_looked_at: Option<PathBuf>,
+    kb_freshness: Option<baseliner_vulns::Freshness>,
+    stale_after_days: u64,
 }
 
 impl Engine {
@@ -151,18 +164,43 @@ impl Engine {
             KbChoice::Path(p) => Some(p),
             KbChoice::None => None,
         };
-        let (kb, kb_version) = match path.as_ref().filter(|p| p.is_file()) {
+        let (kb, kb_version, kb_freshness) = match path.as_ref().filter(|p| p.is_file()) {
             Some(p) => {
                 let kb = Kb::open(p)?;
                 let v = kb.version_string()?;
-                (Some(kb), Some(v))
+                let f = kb.freshness()?;
+                (Some(kb), Some(v), Some(f))
             }
-            None => (None, None),
+            None => (None, None, None),
         };
         Ok(Engine {
             kb,
             kb_version,
             kb_looked_at: path,
+            kb_freshness,
+            stale_after_days: baseliner_vulns::STALE_AFTER_DAYS,
+        })
+    }
+
+    /// Days after which the knowledge base counts as stale (default
+    /// `baseliner_vulns::STALE_AFTER_DAYS`).
+    pub fn with_stale_after_days(mut self, days: u64) -> Self {
+        self.stale_after_days = days;
+        self
+    }
+
+    /// How current the open knowledge base is, as a note (none without one).
+    fn kb_age_note(&self) -> Option<Note> {
+        let f = self.kb_freshness.as_ref()?;
+        let now = baseliner_vulns::time::now();
+        let oldest = f.oldest();
+        Some(Note::KnowledgeBaseAge {
+            feed: oldest.map(|o| o.kind.clone()),
+            as_of: oldest.map(|o| o.as_of.clone()),
+            basis: oldest.map(|o| o.basis.clone()),
+            age_days: f.age_days(now),
+            stale_after_days: self.stale_after_days,
+            stale: f.is_stale(now, self.stale_after_days),
         })
     }
 
@@ -205,6 +243,7 @@ impl Engine {
         let components = baseliner_inspect::inspect(tree).components;
         let mut notes = vec![];
         let vulnerabilities = if with_vulns {
+            notes.extend(self.kb_age_note());
             match self.vulnerabilities(&components, device)? {
                 Some(v) => v,
                 None => {
@@ -296,6 +335,7 @@ impl Engine {
             notes.push(self.no_kb_note());
             vec![]
         });
+        notes.extend(self.kb_age_note());
 
         obs.stage("evaluate");
         let assessment = timings.run("evaluate", || {

@@ -18,6 +18,12 @@ pub enum Error {
     },
     #[error("knowledge base {path}: {msg}")]
     Db { path: PathBuf, msg: String },
+    /// A feed `db update` could not fetch or read.
+    #[error("{source_name}: {msg}")]
+    Update { source_name: String, msg: String },
+    /// A snapshot that is damaged, tampered with, or not one.
+    #[error("snapshot {path}: {msg}")]
+    Snapshot { path: PathBuf, msg: String },
 }
 
 pub type Result<T> = std::result::Result<T, Error>;

@@ -12,21 +12,28 @@ mod fastread;
 pub mod feed;
 pub mod import;
 mod matcher;
+mod memindex;
 pub mod record;
+pub mod snapshot;
 mod store;
+pub mod time;
+#[cfg(feature = "update")]
+pub mod update;
 pub mod version;
 pub mod vex;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use baseliner_model::{Component, VexStatus, VulnMatch};
 use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 
+pub use ed25519_dalek::{SigningKey, VerifyingKey};
 pub use error::{Error, Result};
 pub use matcher::DeviceIdentity;
+pub use snapshot::{Manifest, SnapshotInfo, import_snapshot, is_snapshot};
 pub use store::Counts;
 
 /// What importing one file did.
@@ -62,13 +69,79 @@ pub struct Status {
     pub sources: Vec<SourceStatus>,
 }
 
+/// Days after which a knowledge base counts as stale unless told otherwise.
+pub const STALE_AFTER_DAYS: u64 = 7;
+
+/// How current one feed's data is.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct FeedAge {
+    /// `nvd`, `osv` or `kev`.
+    pub kind: String,
+    /// When the data was last known current (UTC, RFC 3339 or as the feed wrote it).
+    pub as_of: String,
+    /// How that is known: `update` (`db update` completed then), `newest record` (a
+    /// hand import: the newest record's modification date), `import` (a hand import
+    /// of records without dates: when it was imported).
+    pub basis: String,
+}
+
+/// How current the knowledge base is, per feed it holds.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Freshness {
+    pub feeds: Vec<FeedAge>,
+}
+
+impl Freshness {
+    /// The least recently current feed: the knowledge base is as old as it.
+    pub fn oldest(&self) -> Option<&FeedAge> {
+        self.feeds
+            .iter()
+            .min_by_key(|f| time::parse(&f.as_of).unwrap_or(i64::MIN))
+    }
+
+    /// Seconds from the oldest feed's date to `now` (`None` without feeds).
+    pub fn age_secs(&self, now: time::Secs) -> Option<i64> {
+        let f = self.oldest()?;
+        Some(
+            now.saturating_sub(time::parse(&f.as_of).unwrap_or(0))
+                .max(0),
+        )
+    }
+
+    /// Whole days of [`Freshness::age_secs`].
+    pub fn age_days(&self, now: time::Secs) -> Option<u64> {
+        self.age_secs(now).map(|s| s.unsigned_abs() / 86_400)
+    }
+
+    /// Older than `days` at `now`, or holding no feed at all.
+    pub fn is_stale(&self, now: time::Secs, days: u64) -> bool {
+        self.age_secs(now)
+            .is_none_or(|s| s.unsigned_abs() > days.saturating_mul(86_400))
+    }
+}
+
 /// The knowledge base: one SQLite file.
 pub struct Kb {
     path: PathBuf,
     rt: tokio::runtime::Runtime,
     conn: Mutex<SqliteConnection>,
-    /// Read connections for matching's bulk reads, opened on first match.
-    readers: Mutex<Option<fastread::Readers>>,
+    /// Read connection for the index build and generation checks, opened on first match.
+    reader: Mutex<Option<fastread::Reader>>,
+    /// The matcher's index of the current generation, built or mapped on first match.
+    index: Mutex<Option<Arc<memindex::MemIndex>>>,
+}
+
+/// What [`Kb::prepare_index`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IndexInfo {
+    /// The index file next to the knowledge base.
+    pub path: PathBuf,
+    /// Built now (rather than found current in memory or on disk).
+    pub built: bool,
+    /// Why the built index could not be written (it is still used in memory).
+    pub not_saved: Option<String>,
+    /// Size in bytes.
+    pub bytes: u64,
 }
 
 /// The default knowledge-base file: `$XDG_DATA_HOME/baseliner/kb.sqlite`, else
@@ -125,7 +198,8 @@ impl Kb {
             path: path.to_path_buf(),
             rt,
             conn: Mutex::new(conn),
-            readers: Mutex::new(None),
+            reader: Mutex::new(None),
+            index: Mutex::new(None),
         })
     }
 
@@ -149,20 +223,68 @@ impl Kb {
         self.rt.block_on(f(conn)).map_err(|e| self.db_err(e))
     }
 
-    /// Runs `f` on the read connections (opened here when missing).
-    fn with_readers<T>(
+    /// Runs `f` on the read connection (opened here when missing).
+    fn with_reader<T>(
         &self,
-        f: impl FnOnce(&mut fastread::Readers) -> rusqlite::Result<T>,
+        f: impl FnOnce(&fastread::Reader) -> rusqlite::Result<T>,
     ) -> Result<T> {
         let mut guard = self
-            .readers
+            .reader
             .lock()
             .map_err(|_| self.db_err("connection lock poisoned"))?;
-        let readers = match &mut *guard {
+        let reader = match &mut *guard {
             Some(r) => r,
-            None => guard.insert(fastread::Readers::open(&self.path).map_err(|e| self.db_err(e))?),
+            None => guard.insert(fastread::Reader::open(&self.path).map_err(|e| self.db_err(e))?),
         };
-        f(readers).map_err(|e| self.db_err(e))
+        f(reader).map_err(|e| self.db_err(e))
+    }
+
+    /// The index file kept next to the knowledge base.
+    pub fn index_path(&self) -> PathBuf {
+        let mut s = self.path.as_os_str().to_owned();
+        s.push(".idx");
+        PathBuf::from(s)
+    }
+
+    /// The matcher's index of the knowledge base as it is now: the one in memory if
+    /// still current, else the index file if current, else built (and written).
+    fn index(&self) -> Result<(Arc<memindex::MemIndex>, IndexInfo)> {
+        let token = self.with_reader(|r| r.token())?;
+        let mut guard = self
+            .index
+            .lock()
+            .map_err(|_| self.db_err("index lock poisoned"))?;
+        let path = self.index_path();
+        let info = |ix: &memindex::MemIndex, built: bool, not_saved: Option<String>| IndexInfo {
+            path: path.clone(),
+            built,
+            not_saved,
+            bytes: ix.size() as u64,
+        };
+        if let Some(ix) = guard.as_ref().filter(|ix| ix.token() == token) {
+            return Ok((ix.clone(), info(ix, false, None)));
+        }
+        if let Some(ix) = memindex::MemIndex::load(&path, &token) {
+            let ix = Arc::new(ix);
+            *guard = Some(ix.clone());
+            return Ok((ix.clone(), info(&ix, false, None)));
+        }
+        let ix = self.with_reader(|r| memindex::MemIndex::build(&r.conn))?;
+        // A read-only folder (a snapshot on a CI runner) still gets an index, in memory.
+        let not_saved = ix
+            .save(&path)
+            .err()
+            .map(|e| format!("{}: {e}", path.display()));
+        let ix = Arc::new(ix);
+        *guard = Some(ix.clone());
+        Ok((ix.clone(), info(&ix, true, not_saved)))
+    }
+
+    /// Makes the matcher's index current now (the first match would otherwise), and
+    /// writes it next to the knowledge base so later processes map it instead of
+    /// building it. `db import` and `db update` call this once they are done.
+    pub fn prepare_index(&self) -> Result<IndexInfo> {
+        Ok(self.index()?.1)
     }
 
     /// Imports one downloaded feed file. Malformed records are listed and skipped;
@@ -255,11 +377,60 @@ impl Kb {
         })
     }
 
+    /// How current each feed is (see [`FeedAge`]). A snapshot carries its feeds'
+    /// dates, so a knowledge base imported from a three-week-old snapshot is three
+    /// weeks old.
+    pub fn freshness(&self) -> Result<Freshness> {
+        let status = self.status()?;
+        let mut feeds = Vec::new();
+        for kind in ["nvd", "osv", "kev"] {
+            #[cfg(feature = "update")]
+            let key = update::refreshed_key(kind);
+            #[cfg(not(feature = "update"))]
+            let key = format!("refreshed:{kind}");
+            let updated = self
+                .with_conn(async |c| store::get_state(c, &key).await)?
+                .filter(|t| time::parse(t).is_some());
+            let hand = status.sources.iter().find(|s| s.kind == kind).map(|s| {
+                match s
+                    .newest
+                    .as_ref()
+                    .filter(|n| kind != "kev" && time::parse(n).is_some())
+                {
+                    Some(n) => (n.clone(), "newest record"),
+                    None => (s.imported_at.clone(), "import"),
+                }
+            });
+            let secs = |t: &str| time::parse(t).unwrap_or(i64::MIN);
+            let best = match (updated, hand) {
+                (Some(u), Some((h, basis))) if secs(&h) > secs(&u) => Some((h, basis)),
+                (Some(u), _) => Some((u, "update")),
+                (None, Some((h, basis))) => Some((h, basis)),
+                (None, None) => None,
+            };
+            if let Some((as_of, basis)) = best {
+                feeds.push(FeedAge {
+                    kind: kind.into(),
+                    as_of,
+                    basis: basis.into(),
+                });
+            }
+        }
+        Ok(Freshness { feeds })
+    }
+
+    /// The snapshot this knowledge base is (imported from, or exported as, with no
+    /// write since): its id and creation time.
+    pub fn snapshot(&self) -> Result<Option<(String, String)>> {
+        self.with_conn(async |c| store::snapshot(c).await)
+    }
+
     /// The version an assessment records for this knowledge base: each source with its
-    /// record count and newest record date (or import time).
+    /// record count and newest record date (or import time), then `snapshot:ID` when
+    /// the knowledge base is a snapshot unchanged since.
     pub fn version_string(&self) -> Result<String> {
         let status = self.status()?;
-        Ok(status
+        let mut parts: Vec<String> = status
             .sources
             .iter()
             .map(|s| {
@@ -270,8 +441,11 @@ impl Kb {
                     s.newest.as_deref().unwrap_or(&s.imported_at)
                 )
             })
-            .collect::<Vec<_>>()
-            .join(","))
+            .collect();
+        if let Some((id, _)) = self.snapshot()? {
+            parts.push(format!("snapshot:{id}"));
+        }
+        Ok(parts.join(","))
     }
 
     /// Known vulnerabilities of `components` and of the device itself.
@@ -286,158 +460,134 @@ impl Kb {
     ) -> Result<Vec<VulnMatch>> {
         let subjects = matcher::subjects(components, device);
         let index = matcher::Index::new(&subjects);
-        let mut probes = index.probes();
-        // By key: SQLite seeks in order, and each key's probes go to one connection.
-        probes.sort_by(|a, b| a.1.cmp(&b.1));
-        // SQLite finds the vulnerable criteria that admit each version. A hit in a
+        let probes = index.probes();
+        let (mem, _) = self.index()?;
+        let view = mem.view();
+        // The index finds the vulnerable criteria that admit each version. A hit in a
         // plain-OR record is a match by itself; records with AND/negated nodes are
         // loaded and evaluated whole, so a platform-bound CVE needs its platform.
-        let index_hits = self.with_readers(|r| r.index_hits(&probes))?;
-        // Records by `record::cve_key` until the matches are built.
-        let mut hits: Vec<(i64, matcher::Hit)> = Vec::new();
-        let mut complex: Vec<i64> = Vec::new();
-        for h in index_hits {
-            if !h.decisive {
-                // An AND configuration whose nodes name products the image does not
-                // have cannot apply; the rest are evaluated whole.
-                let possible = h.context.is_empty()
-                    || h.context
-                        .split(';')
-                        .all(|node| node.split(',').any(|k| index.has_key(k)));
-                if possible {
-                    complex.push(h.cve);
-                }
-                continue;
-            }
-            if hits
-                .iter()
-                .rev()
-                .take_while(|(id, _)| *id == h.cve)
-                .any(|(_, x)| x.subject == h.subject)
-            {
-                continue; // first criterion per record and subject wins
-            }
-            let Some(s) = index.subject(h.subject) else {
-                continue;
-            };
-            hits.push((
-                h.cve,
-                matcher::Hit {
-                    subject: h.subject,
-                    rule: format!("cpe {} {}", s.key, h.rule),
-                    unversioned: h.no_version,
-                    platform_assumed: false,
-                },
-            ));
+        // Probes are one per subject, so halves of them share no subject and are
+        // scanned on two threads.
+        let (first, second) = probes.split_at(probes.len() / 2);
+        let ((h1, c1), (h2, c2)) = both(
+            probes.len() >= PARALLEL_PROBES,
+            || scan(&view, &index, first),
+            || scan(&view, &index, second),
+        );
+        let mut hits = h1;
+        hits.extend(h2);
+        let indexed = hits.len();
+        let mut complex = c1;
+        complex.extend(c2);
+        for key in index.suffix_keys() {
+            let mut ords = Vec::new();
+            view.records_of(&key, &mut ords);
+            complex.extend(ords.into_iter().filter_map(|o| view.cve_key(o)));
         }
-        let suffix_keys = index.suffix_keys();
-        if !suffix_keys.is_empty() {
-            complex.extend(self.with_readers(|r| r.records_of(&suffix_keys))?);
-        }
-        complex.sort();
+        complex.sort_unstable();
         complex.dedup();
+        // Details of records read whole, for a record the index does not hold (the
+        // knowledge base was written between the index check and this read).
         let mut details: HashMap<i64, store::Details> = HashMap::new();
         if !complex.is_empty() {
-            for rec in self.with_conn(async |conn| store::get_cves(conn, &complex).await)? {
+            for rec in self.with_reader(|r| r.records(&complex))? {
                 let k = rec.key();
+                let ord = view.cve_ord(k).unwrap_or(memindex::NONE);
                 for hit in index.match_record(&rec) {
-                    hits.push((k, hit));
+                    hits.push((k, ord, hit));
                 }
                 details
                     .entry(k)
                     .or_insert((rec.cvss_score, rec.cvss_severity, rec.summary));
             }
         }
-        let mut missing: Vec<i64> = hits
-            .iter()
-            .map(|(k, _)| *k)
-            .filter(|k| !details.contains_key(k))
-            .collect();
-        missing.sort();
-        missing.dedup();
-        details.extend(self.with_readers(|r| r.details(&missing))?);
-        let subjects_ref = &subjects;
-        let mut out = self.with_conn(async move |conn| {
-            let mut kernel_ids: Vec<String> = hits
-                .iter()
-                .filter(|(_, h)| {
-                    subjects_ref
-                        .get(h.subject)
-                        .is_some_and(|s| s.key == "linux:linux_kernel")
-                })
-                .map(|(k, _)| record::cve_id(*k))
-                .collect();
-            kernel_ids.sort_unstable();
-            kernel_ids.dedup();
-            let kernel_ids: Vec<&str> = kernel_ids.iter().map(String::as_str).collect();
-            let fixes = if kernel_ids.is_empty() {
-                HashMap::new()
-            } else {
-                store::kernel_fixes(conn, &kernel_ids).await?
+        // Matches are put in report order (id, component, version, rule) before they
+        // are built, by numbers standing for those texts: `record::id_rank` for CVE
+        // ids, each subject's rank among (component, version) pairs.
+        let subject_rank = display_ranks(&subjects);
+        let rank_of = |i: usize| subject_rank.get(i).copied().unwrap_or(u32::MAX);
+        let mut pending: Vec<Pending> = Vec::with_capacity(hits.len());
+        for (i, (k, ord, hit)) in hits.into_iter().enumerate() {
+            let Some(s) = subjects.get(hit.subject) else {
+                continue;
             };
-            let fix_of = |id: &str, stream: &str| fixes.get(&(id.to_string(), stream.to_string()));
-            let mut out: Vec<VulnMatch> = Vec::with_capacity(hits.len());
-            for (k, hit) in hits {
-                let Some(s) = subjects_ref.get(hit.subject) else {
-                    continue;
-                };
+            // Among equal matches, index hits come first in subject order, then
+            // records evaluated whole in the order evaluated (as one sorted scan gave).
+            let seq = if i < indexed {
+                hit.subject as u64
+            } else {
+                (1 << 56) | (i - indexed) as u64
+            };
+            let mut rule = hit.rule;
+            if s.key == "linux:linux_kernel" {
                 let id = record::cve_id(k);
-                let mut rule = hit.rule;
-                if s.key == "linux:linux_kernel" {
-                    let stream = kernel_stream(&s.version);
-                    if let Some(fixed) = fix_of(&id, &stream) {
-                        if version::compare(&s.version, fixed).is_ge() {
-                            continue; // fixed on this stable stream
-                        }
-                        rule = format!("{rule}; stream {stream} fixed in {fixed}");
-                    } else if fix_of(&id, "mainline")
-                        .is_some_and(|f| version::compare(&s.version, f).is_ge())
-                    {
-                        continue; // released after the mainline fix
+                let stream = kernel_stream(&s.version);
+                if let Some(fixed) = view.kernel_fix(&id, &stream) {
+                    if version::compare(&s.version, fixed).is_ge() {
+                        continue; // fixed on this stable stream
                     }
+                    rule = format!("{rule}; stream {stream} fixed in {fixed}");
+                } else if view
+                    .kernel_fix(&id, "mainline")
+                    .is_some_and(|f| version::compare(&s.version, f).is_ge())
+                {
+                    continue; // released after the mainline fix
                 }
-                // A record naming the product without a version cannot establish
-                // that this version is affected: say so instead of guessing.
-                let status = if hit.unversioned {
-                    rule.push_str(" (record states no version: needs the vendor's word)");
-                    VexStatus::UnderInvestigation
-                } else if hit.platform_assumed {
-                    // The record applies to one hardware revision; which one this
-                    // device is was not stated.
-                    rule.push_str(" (hardware revision not stated: needs the vendor's word)");
-                    VexStatus::UnderInvestigation
-                } else {
-                    VexStatus::Affected
-                };
-                let (score, severity, summary) = details.get(&k).cloned().unwrap_or_default();
-                out.push(VulnMatch {
-                    id,
-                    component: s.display_name.clone(),
-                    version: s.display_version.clone(),
-                    rule,
-                    identity_source: s.source,
-                    cvss_score: score,
-                    cvss_severity: severity,
-                    kev: false,
-                    published: None,
-                    summary,
-                    vex_status: status,
-                    vex_justification: None,
-                });
             }
-            for s in subjects_ref {
+            // A record naming the product without a version cannot establish
+            // that this version is affected: say so instead of guessing.
+            let status = if hit.unversioned {
+                rule.push_str(" (record states no version: needs the vendor's word)");
+                VexStatus::UnderInvestigation
+            } else if hit.platform_assumed {
+                // The record applies to one hardware revision; which one this
+                // device is was not stated.
+                rule.push_str(" (hardware revision not stated: needs the vendor's word)");
+                VexStatus::UnderInvestigation
+            } else {
+                VexStatus::Affected
+            };
+            pending.push(Pending {
+                rank: Some(record::id_rank(k)),
+                seq,
+                subject: hit.subject,
+                display: rank_of(hit.subject),
+                rule,
+                status,
+                source: Source::Nvd { key: k, ord },
+            });
+        }
+        if subjects.iter().any(|s| s.purl.is_some()) {
+            let subjects_ref = &subjects;
+            let found = self.with_conn(async move |conn| {
+                let mut found = Vec::new();
+                for (i, s) in subjects_ref.iter().enumerate() {
+                    let Some(p) = &s.purl else { continue };
+                    found.push((i, store::osv_for(conn, &p.ecosystem, &p.name).await?));
+                }
+                Ok(found)
+            })?;
+            let mut osv_seq = 0u64;
+            for (i, records) in found {
+                let Some(s) = subjects.get(i) else { continue };
                 let Some(p) = &s.purl else { continue };
-                for o in store::osv_for(conn, &p.ecosystem, &p.name).await? {
+                let display = rank_of(i);
+                for o in records {
                     let id = o
                         .aliases
                         .iter()
                         .find(|a| a.starts_with("CVE-"))
                         .cloned()
                         .unwrap_or_else(|| o.id.clone());
-                    if out.iter().any(|m| {
-                        m.id == id
-                            && m.component == s.display_name
-                            && m.version == s.display_version
+                    let key = record::cve_key(&id);
+                    // Not again when an NVD record (or another advisory) already
+                    // matched this component under the same id.
+                    if pending.iter().any(|m| {
+                        m.display == display
+                            && match &m.source {
+                                Source::Nvd { key: k, .. } => key == Some(*k),
+                                Source::Osv(o) => o.id == id,
+                            }
                     }) {
                         continue;
                     }
@@ -447,41 +597,279 @@ impl Kb {
                         .filter(|a| a.ecosystem == p.ecosystem && a.name == p.name)
                         .find_map(|a| matcher::osv_hits(a, &p.version));
                     if let Some(rule) = hit {
-                        out.push(VulnMatch {
-                            id,
-                            component: s.display_name.clone(),
-                            version: s.display_version.clone(),
+                        osv_seq += 1;
+                        pending.push(Pending {
+                            rank: key.map(record::id_rank),
+                            seq: (2 << 56) | osv_seq,
+                            subject: i,
+                            display,
                             rule: format!("{rule} ({})", o.id),
-                            identity_source: s.source,
-                            cvss_score: None,
-                            cvss_severity: o.severity.clone(),
-                            kev: false,
-                            published: None,
-                            summary: o.summary.clone(),
-                            vex_status: VexStatus::Affected,
-                            vex_justification: None,
+                            status: VexStatus::Affected,
+                            source: Source::Osv(Box::new(OsvMatch {
+                                id,
+                                severity: o.severity,
+                                summary: o.summary,
+                            })),
                         });
                     }
                 }
             }
-            let ids: Vec<String> = out.iter().map(|m| m.id.clone()).collect();
-            let kev = store::kev_of(conn, &ids).await?;
-            for m in &mut out {
-                m.kev = kev.contains(&m.id);
-            }
-            Ok(out)
-        })?;
-        out.sort_by(|a, b| {
-            a.id.cmp(&b.id)
-                .then_with(|| a.component.cmp(&b.component))
-                .then_with(|| a.version.cmp(&b.version))
-                .then_with(|| a.rule.cmp(&b.rule))
+        }
+        let order = report_order(&pending);
+        let mut slots: Vec<Option<Pending>> = pending.into_iter().map(Some).collect();
+        let mut ordered: Vec<Pending> = order
+            .into_iter()
+            .filter_map(|i| slots.get_mut(i).and_then(Option::take))
+            .collect();
+        drop(slots);
+        // Building the matches is mostly allocation (six texts each): two threads
+        // build the two halves.
+        let split = ordered.len() >= PARALLEL_MATCHES;
+        let second = ordered.split_off(if split {
+            ordered.len() / 2
+        } else {
+            ordered.len()
         });
-        // One match per CVE and component (a component seen under two CPE keys, such
-        // as curl and libcurl, is still one component).
-        out.dedup_by(|a, b| a.id == b.id && a.component == b.component && a.version == b.version);
+        let build = |part: Vec<Pending>| build_matches(part, &subjects, &view, &details);
+        let (mut out, rest) = both(split, || build(ordered), || build(second));
+        out.extend(rest);
         Ok(out)
     }
+}
+
+/// Probes from which matching scans on two threads.
+const PARALLEL_PROBES: usize = 256;
+/// Matches from which two threads build them.
+const PARALLEL_MATCHES: usize = 2_048;
+
+/// Runs `a` and `b`, on two threads when `parallel`.
+fn both<A: Send, B: Send>(
+    parallel: bool,
+    a: impl FnOnce() -> A + Send,
+    b: impl FnOnce() -> B + Send,
+) -> (A, B) {
+    if !parallel {
+        return (a(), b());
+    }
+    std::thread::scope(|s| {
+        let other = s.spawn(b);
+        let mine = a();
+        let theirs = other
+            .join()
+            .unwrap_or_else(|p| std::panic::resume_unwind(p));
+        (mine, theirs)
+    })
+}
+
+/// A decisive hit: record key, index ordinal and the hit.
+type KeyedHit = (i64, u32, matcher::Hit);
+
+/// The decisive hits of `probes` (first criterion per record and subject), and the
+/// records to evaluate whole.
+fn scan(
+    view: &memindex::View,
+    index: &matcher::Index,
+    probes: &[(usize, String, Vec<u8>)],
+) -> (Vec<KeyedHit>, Vec<i64>) {
+    let mut rows: Vec<memindex::RowHit> = Vec::new();
+    let mut hits: Vec<KeyedHit> = Vec::new();
+    let mut complex: Vec<i64> = Vec::new();
+    for (subject, key, v) in probes {
+        rows.clear();
+        view.probe(*subject, key, v, &mut rows);
+        // One subject's rows, by record, decisive first, then criterion order.
+        rows.sort_unstable_by_key(|r| (r.cve, !r.decisive(), r.n));
+        let mut last = memindex::NONE;
+        for h in &rows {
+            let Some(cve) = view.cve_key(h.cve) else {
+                continue;
+            };
+            if !h.decisive() {
+                // An AND configuration whose nodes name products the image does not
+                // have cannot apply; the rest are evaluated whole.
+                let context = view.text_bytes(h.text);
+                let possible = context.is_empty()
+                    || context
+                        .split(|&b| b == b';')
+                        .all(|node| node.split(|&b| b == b',').any(|k| index.has_key(k)));
+                if possible {
+                    complex.push(cve);
+                }
+                continue;
+            }
+            if h.cve == last {
+                continue; // first criterion per record and subject wins
+            }
+            last = h.cve;
+            let Some(s) = index.subject(h.subject) else {
+                continue;
+            };
+            let cond = view.text(h.text);
+            let mut rule = String::with_capacity(5 + s.key.len() + cond.len());
+            rule.push_str("cpe ");
+            rule.push_str(&s.key);
+            rule.push(' ');
+            rule.push_str(cond);
+            hits.push((
+                cve,
+                h.cve,
+                matcher::Hit {
+                    subject: h.subject,
+                    rule,
+                    unversioned: h.flags & memindex::NO_VERSION != 0,
+                    platform_assumed: false,
+                },
+            ));
+        }
+    }
+    (hits, complex)
+}
+
+/// The matches of `part`, in its order.
+fn build_matches(
+    part: Vec<Pending>,
+    subjects: &[matcher::Subject],
+    view: &memindex::View,
+    details: &HashMap<i64, store::Details>,
+) -> Vec<VulnMatch> {
+    let mut out = Vec::with_capacity(part.len());
+    for p in part {
+        let Some(s) = subjects.get(p.subject) else {
+            continue;
+        };
+        let (id, score, severity, summary) = match p.source {
+            Source::Nvd { key, ord } => {
+                let (score, severity, summary) = if ord != memindex::NONE {
+                    let (score, severity, summary) = view.details(ord);
+                    (score, severity.map(str::to_string), summary.to_string())
+                } else {
+                    details.get(&key).cloned().unwrap_or_default()
+                };
+                (record::cve_id(key), score, severity, summary)
+            }
+            Source::Osv(o) => (o.id, None, o.severity, o.summary),
+        };
+        out.push(VulnMatch {
+            kev: view.in_kev(&id),
+            published: None,
+            id,
+            component: s.display_name.clone(),
+            version: s.display_version.clone(),
+            rule: p.rule,
+            identity_source: s.source,
+            cvss_score: score,
+            cvss_severity: severity,
+            summary,
+            vex_status: p.status,
+            vex_justification: None,
+        });
+    }
+    out
+}
+
+/// A match before its texts are read.
+struct Pending {
+    /// `record::id_rank` of the id, when it is a CVE id (else the text is compared).
+    rank: Option<u64>,
+    /// Order among matches equal in id, component, version and rule.
+    seq: u64,
+    subject: usize,
+    /// The subject's rank by (display name, display version).
+    display: u32,
+    rule: String,
+    status: VexStatus,
+    source: Source,
+}
+
+enum Source {
+    /// An NVD record, by key and index ordinal ([`memindex::NONE`] if not indexed).
+    Nvd {
+        key: i64,
+        ord: u32,
+    },
+    Osv(Box<OsvMatch>),
+}
+
+struct OsvMatch {
+    id: String,
+    severity: Option<String>,
+    summary: String,
+}
+
+impl Pending {
+    fn id_text(&self) -> std::borrow::Cow<'_, str> {
+        match &self.source {
+            Source::Nvd { key, .. } => record::cve_id(*key).into(),
+            Source::Osv(o) => o.id.as_str().into(),
+        }
+    }
+}
+
+/// Each subject's rank by (display name, display version); equal pairs share a rank.
+fn display_ranks(subjects: &[matcher::Subject]) -> Vec<u32> {
+    let mut order: Vec<usize> = (0..subjects.len()).collect();
+    let pair = |i: usize| {
+        subjects
+            .get(i)
+            .map(|s| (s.display_name.as_str(), s.display_version.as_str()))
+    };
+    order.sort_by(|&a, &b| pair(a).cmp(&pair(b)));
+    let mut rank = vec![0u32; subjects.len()];
+    let mut r = 0u32;
+    for (n, &i) in order.iter().enumerate() {
+        if n > 0 && pair(order[n - 1]) != pair(i) {
+            r += 1;
+        }
+        rank[i] = r;
+    }
+    rank
+}
+
+/// Positions of `pending` in report order (id, component, version, rule, then
+/// `seq`), keeping the first of each (id, component, version): a component seen under
+/// two CPE keys, such as curl and libcurl, is still one component.
+fn report_order(pending: &[Pending]) -> Vec<usize> {
+    let id_cmp = |a: &Pending, b: &Pending| match (a.rank, b.rank) {
+        (Some(x), Some(y)) => x.cmp(&y),
+        _ => a.id_text().cmp(&b.id_text()),
+    };
+    let mut order: Vec<usize> = (0..pending.len()).collect();
+    // By id, component and version first (numbers only when every id is a CVE id),
+    // then each run equal in those by rule: rules rarely tie, and comparing texts for
+    // every pair cost more than the rest of the sort.
+    if pending.iter().all(|p| p.rank.is_some()) {
+        order.sort_unstable_by_key(|&i| {
+            let p = &pending[i];
+            (p.rank, p.display, p.seq)
+        });
+    } else {
+        order.sort_unstable_by(|&x, &y| {
+            let (a, b) = (&pending[x], &pending[y]);
+            id_cmp(a, b)
+                .then_with(|| a.display.cmp(&b.display))
+                .then_with(|| a.seq.cmp(&b.seq))
+        });
+    }
+    let same = |x: usize, y: usize| {
+        let (a, b) = (&pending[x], &pending[y]);
+        a.display == b.display && id_cmp(a, b).is_eq()
+    };
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len() && same(order[start], order[end]) {
+            end += 1;
+        }
+        if end - start > 1 {
+            order[start..end].sort_by(|&x, &y| {
+                let (a, b) = (&pending[x], &pending[y]);
+                a.rule.cmp(&b.rule).then_with(|| a.seq.cmp(&b.seq))
+            });
+        }
+        start = end;
+    }
+    order.dedup_by(|x, y| same(*x, *y));
+    order
 }
 
 /// Stable stream of a kernel version: `4.9.118-rt` gives `4.9`.

@@ -458,6 +458,8 @@ fn eval_config(cfg: &Config, by_key: &HashMap<&str, Vec<usize>>, subjects: &[Sub
 pub(crate) struct Index<'a> {
     subjects: &'a [Subject],
     by_key: HashMap<&'a str, Vec<usize>>,
+    /// The same keys as bytes, for index texts read without UTF-8 validation.
+    key_bytes: std::collections::HashSet<&'a [u8]>,
 }
 
 impl<'a> Index<'a> {
@@ -468,7 +470,12 @@ impl<'a> Index<'a> {
                 by_key.entry(s.key.as_str()).or_default().push(i);
             }
         }
-        Index { subjects, by_key }
+        let key_bytes = by_key.keys().map(|k| k.as_bytes()).collect();
+        Index {
+            subjects,
+            by_key,
+            key_bytes,
+        }
     }
 
     /// `(subject index, key, version sort key)` of every subject that can be
@@ -505,8 +512,8 @@ impl<'a> Index<'a> {
     }
 
     /// Whether some subject has CPE key `key`.
-    pub(crate) fn has_key(&self, key: &str) -> bool {
-        self.by_key.contains_key(key)
+    pub(crate) fn has_key(&self, key: &[u8]) -> bool {
+        self.key_bytes.contains(key)
     }
 
     pub(crate) fn subject(&self, i: usize) -> Option<&Subject> {

@@ -107,11 +107,56 @@ pub fn cve_key(id: &str) -> Option<i64> {
 
 /// The id of a [`cve_key`].
 pub fn cve_id(key: i64) -> String {
-    format!(
-        "CVE-{:04}-{:04}",
-        key / 10_000_000_000,
-        key % 10_000_000_000
-    )
+    let (year, num) = (key / 10_000_000_000, key % 10_000_000_000);
+    if !(0..=9999).contains(&year) || num < 0 {
+        return format!("CVE-{year:04}-{num:04}");
+    }
+    // Written by hand: matching builds one id per match, and `format!` cost more
+    // than the rest of building the match.
+    let mut out = String::with_capacity(19);
+    out.push_str("CVE-");
+    let digits = |out: &mut String, mut n: u64, min: usize| {
+        let mut buf = [b'0'; 20];
+        let mut i = buf.len();
+        while n > 0 || buf.len() - i < min {
+            i -= 1;
+            buf[i] = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+        out.extend(buf[i..].iter().map(|&b| char::from(b)));
+    };
+    digits(&mut out, year as u64, 4);
+    out.push('-');
+    digits(&mut out, num as u64, 4);
+    out
+}
+
+/// A number whose order is the text order of [`cve_id`]`(key)`: the year, then the
+/// number's digits compared as text (`CVE-2019-10000` sorts before `CVE-2019-9999`).
+/// Sorting matches by id this way needs no text comparison.
+pub fn id_rank(key: i64) -> u64 {
+    let year = u64::try_from(key / 10_000_000_000).unwrap_or(0);
+    let mut num = u64::try_from(key % 10_000_000_000).unwrap_or(0);
+    // Digits of the number as `cve_id` writes it: at least four.
+    let mut digits = [0u8; 10];
+    let mut len = 0;
+    while (num > 0 || len < 4) && len < 10 {
+        digits[len] = (num % 10) as u8;
+        num /= 10;
+        len += 1;
+    }
+    // Base 11: each digit counts one more than its value, so an absent digit (0)
+    // sorts first, as a shorter text does.
+    let mut text = 0u64;
+    for i in 0..10 {
+        let d = if i < len {
+            u64::from(digits[len - 1 - i]) + 1
+        } else {
+            0
+        };
+        text = text * 11 + d;
+    }
+    year * 25_937_424_601 + text // 11^10
 }
 
 /// A vulnerable criterion as the store indexes it: the version interval as
@@ -306,6 +351,25 @@ mod tests {
             let k = cve_key(id).unwrap_or_else(|| panic!("{id}"));
             assert_eq!(cve_id(k), id);
         }
+        // The rank orders ids as their text does.
+        let mut ids = vec![
+            "CVE-2019-9999",
+            "CVE-2019-10000",
+            "CVE-2019-1000",
+            "CVE-2019-0999",
+            "CVE-2019-0001",
+            "CVE-2018-99999",
+            "CVE-2020-0001",
+            "CVE-2019-1000000",
+            "CVE-2019-9999999999",
+            "CVE-2019-10001",
+            "CVE-1999-0001",
+            "CVE-9999-9999999999",
+        ];
+        let mut by_rank = ids.clone();
+        by_rank.sort_by_key(|id| id_rank(cve_key(id).unwrap()));
+        ids.sort();
+        assert_eq!(by_rank, ids);
         // Order of keys is year, then number (as NVD sorts).
         assert!(cve_key("CVE-2018-99999") < cve_key("CVE-2019-0001"));
         for bad in [

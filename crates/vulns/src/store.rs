@@ -52,6 +52,9 @@ const SCHEMA: &[&str] = &[
      fixed TEXT NOT NULL, PRIMARY KEY (cve, stream)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS source (kind TEXT PRIMARY KEY, file TEXT NOT NULL, \
      imported_at TEXT NOT NULL, newest TEXT)",
+    // `db update`'s cursors and refresh times (JSON or RFC 3339 per key), written in
+    // the same transaction as the records they describe.
+    "CREATE TABLE IF NOT EXISTS update_state (k TEXT PRIMARY KEY, v TEXT NOT NULL)",
 ];
 
 /// Rows per multi-row statement (SQLite allows 32,766 bound values).
@@ -95,6 +98,76 @@ pub(crate) async fn init(conn: &mut SqliteConnection) -> DbResult<()> {
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// A fresh generation token: renewed by every write, so an index built from an earlier
+/// state of the knowledge base is recognised as stale (see `memindex`).
+pub(crate) fn new_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_nanos();
+    let mut out = String::with_capacity(32);
+    for round in 0..2u64 {
+        // `RandomState` is seeded from the operating system's random source.
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(now);
+        h.write_u32(std::process::id());
+        h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+        h.write_u64(round);
+        out.push_str(&format!("{:016x}", h.finish()));
+    }
+    out
+}
+
+/// Renews the generation token (inside the caller's transaction). The knowledge
+/// base is then no longer the snapshot it was imported from or exported as.
+pub(crate) async fn bump_generation(conn: &mut SqliteConnection) -> DbResult<()> {
+    sqlx::query("INSERT OR REPLACE INTO meta (k, v) VALUES ('generation', ?)")
+        .bind(new_token())
+        .execute(&mut *conn)
+        .await?;
+    set_snapshot(conn, None).await
+}
+
+/// Records (or with `None` forgets) the snapshot `(id, created)` the knowledge base is.
+pub(crate) async fn set_snapshot(
+    conn: &mut SqliteConnection,
+    snap: Option<(&str, &str)>,
+) -> DbResult<()> {
+    match snap {
+        Some((id, created)) => {
+            for (k, v) in [("snapshot", id), ("snapshot_created", created)] {
+                sqlx::query("INSERT OR REPLACE INTO meta (k, v) VALUES (?, ?)")
+                    .bind(k)
+                    .bind(v)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+        None => {
+            sqlx::query("DELETE FROM meta WHERE k IN ('snapshot', 'snapshot_created')")
+                .execute(&mut *conn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The snapshot `(id, created)` the knowledge base is, if it is one.
+pub(crate) async fn snapshot(conn: &mut SqliteConnection) -> DbResult<Option<(String, String)>> {
+    let rows = sqlx::query("SELECT k, v FROM meta WHERE k IN ('snapshot', 'snapshot_created')")
+        .fetch_all(&mut *conn)
+        .await?;
+    let get = |k: &str| {
+        rows.iter()
+            .find(|r| r.get::<String, _>(0) == k)
+            .map(|r| r.get::<String, _>(1))
+    };
+    Ok(get("snapshot").map(|id| (id, get("snapshot_created").unwrap_or_default())))
 }
 
 fn placeholders(rows: usize, cols: usize) -> String {
@@ -152,10 +225,24 @@ async fn cve_modified(
 
 /// Writes NVD records; a record replaces a stored one only when its `lastModified` is newer.
 pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) -> DbResult<Counts> {
-    let mut counts = Counts::default();
     let mut tx = conn.begin().await?;
+    let c = put_cves_in(&mut tx, recs).await?;
+    // A file that changed nothing leaves the generation (and the index) as it was.
+    if c.added + c.replaced > 0 {
+        bump_generation(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// [`put_cves`] inside the caller's transaction (which must renew the generation).
+pub(crate) async fn put_cves_in(
+    conn: &mut SqliteConnection,
+    recs: &[CveRecord],
+) -> DbResult<Counts> {
+    let mut counts = Counts::default();
     for chunk in recs.chunks(BATCH) {
-        let old = cve_modified(&mut tx, chunk).await?;
+        let old = cve_modified(&mut *conn, chunk).await?;
         // Later duplicates in one file win only if newer, like separate imports.
         let mut newest: HashMap<&str, &CveRecord> = HashMap::new();
         for r in chunk {
@@ -174,7 +261,7 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
                 Some(m) if *m >= r.last_modified => counts.unchanged += 1,
                 Some(_) => {
                     counts.replaced += 1;
-                    drop_index(&mut tx, r).await?;
+                    drop_index(&mut *conn, r).await?;
                     write.push(r);
                 }
                 None => {
@@ -201,7 +288,7 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
                 .bind(&r.cvss_severity)
                 .bind(&r.summary);
         }
-        q.execute(&mut *tx).await?;
+        q.execute(&mut *conn).await?;
         let sql = format!(
             "INSERT OR REPLACE INTO cve_config (k, configs) VALUES {}",
             placeholders(write.len(), 2)
@@ -211,7 +298,7 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
             let configs = serde_json::to_string(&r.configs).unwrap_or_else(|_| "[]".into());
             q = q.bind(r.key()).bind(configs);
         }
-        q.execute(&mut *tx).await?;
+        q.execute(&mut *conn).await?;
         let rows: Vec<(crate::record::IndexRow, i64)> = write
             .iter()
             .flat_map(|r| r.index_rows().into_iter().map(move |x| (x, r.key())))
@@ -240,10 +327,9 @@ pub(crate) async fn put_cves(conn: &mut SqliteConnection, recs: &[CveRecord]) ->
                     .bind(x.no_version)
                     .bind(&x.rule);
             }
-            q.execute(&mut *tx).await?;
+            q.execute(&mut *conn).await?;
         }
     }
-    tx.commit().await?;
     Ok(counts)
 }
 
@@ -265,11 +351,25 @@ async fn drop_index(conn: &mut SqliteConnection, rec: &CveRecord) -> DbResult<()
 
 /// Writes OSV records; newer `modified` replaces older.
 pub(crate) async fn put_osv(conn: &mut SqliteConnection, recs: &[OsvRecord]) -> DbResult<Counts> {
-    let mut counts = Counts::default();
     let mut tx = conn.begin().await?;
+    let c = put_osv_in(&mut tx, recs).await?;
+    // A file that changed nothing leaves the generation (and the index) as it was.
+    if c.added + c.replaced > 0 {
+        bump_generation(&mut tx).await?;
+    }
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// [`put_osv`] inside the caller's transaction (which must renew the generation).
+pub(crate) async fn put_osv_in(
+    conn: &mut SqliteConnection,
+    recs: &[OsvRecord],
+) -> DbResult<Counts> {
+    let mut counts = Counts::default();
     for chunk in recs.chunks(BATCH) {
         let ids: Vec<&str> = chunk.iter().map(|r| r.id.as_str()).collect();
-        let old = existing_modified(&mut tx, "osv", &ids).await?;
+        let old = existing_modified(&mut *conn, "osv", &ids).await?;
         let mut seen = std::collections::HashSet::new();
         for r in chunk {
             if !seen.insert(r.id.as_str()) {
@@ -286,7 +386,7 @@ pub(crate) async fn put_osv(conn: &mut SqliteConnection, recs: &[OsvRecord]) -> 
             }
             sqlx::query("DELETE FROM osv_index WHERE id = ?")
                 .bind(&r.id)
-                .execute(&mut *tx)
+                .execute(&mut *conn)
                 .await?;
             sqlx::query(
                 "INSERT OR REPLACE INTO osv (id, modified, aliases, summary, severity, affected) VALUES (?,?,?,?,?,?)",
@@ -297,26 +397,33 @@ pub(crate) async fn put_osv(conn: &mut SqliteConnection, recs: &[OsvRecord]) -> 
             .bind(&r.summary)
             .bind(&r.severity)
             .bind(serde_json::to_string(&r.affected).unwrap_or_else(|_| "[]".into()))
-            .execute(&mut *tx)
+            .execute(&mut *conn)
             .await?;
             for a in &r.affected {
                 sqlx::query("INSERT OR IGNORE INTO osv_index (ecosystem, name, id) VALUES (?,?,?)")
                     .bind(&a.ecosystem)
                     .bind(&a.name)
                     .bind(&r.id)
-                    .execute(&mut *tx)
+                    .execute(&mut *conn)
                     .await?;
             }
         }
     }
-    tx.commit().await?;
     Ok(counts)
 }
 
 /// Writes KEV entries (the catalogue has no per-entry date of change: latest import wins).
 pub(crate) async fn put_kev(conn: &mut SqliteConnection, rows: &[KevEntry]) -> DbResult<Counts> {
-    let mut counts = Counts::default();
     let mut tx = conn.begin().await?;
+    let c = put_kev_in(&mut tx, rows).await?;
+    bump_generation(&mut tx).await?;
+    tx.commit().await?;
+    Ok(c)
+}
+
+/// [`put_kev`] inside the caller's transaction (which must renew the generation).
+pub(crate) async fn put_kev_in(conn: &mut SqliteConnection, rows: &[KevEntry]) -> DbResult<Counts> {
+    let mut counts = Counts::default();
     for chunk in rows.chunks(BATCH) {
         let ids: Vec<&str> = chunk.iter().map(|r| r.cve.as_str()).collect();
         let sql = format!(
@@ -328,7 +435,7 @@ pub(crate) async fn put_kev(conn: &mut SqliteConnection, rows: &[KevEntry]) -> D
             q = q.bind(*id);
         }
         let have: std::collections::HashSet<String> = q
-            .fetch_all(&mut *tx)
+            .fetch_all(&mut *conn)
             .await?
             .iter()
             .map(|r| r.get::<String, _>(0))
@@ -352,9 +459,8 @@ pub(crate) async fn put_kev(conn: &mut SqliteConnection, rows: &[KevEntry]) -> D
                 .bind(&r.name)
                 .bind(&r.ransomware);
         }
-        q.execute(&mut *tx).await?;
+        q.execute(&mut *conn).await?;
     }
-    tx.commit().await?;
     Ok(counts)
 }
 
@@ -376,6 +482,7 @@ pub(crate) async fn put_kernel(
         }
         q.execute(&mut *tx).await?;
     }
+    bump_generation(&mut tx).await?;
     tx.commit().await?;
     let after = count(conn, "kernel_fix").await?;
     let added = after.saturating_sub(before);
@@ -429,37 +536,8 @@ pub(crate) async fn sources(
         .collect())
 }
 
-/// A vulnerable criterion that admits a probe's version.
-#[derive(Debug, Clone)]
-pub(crate) struct IndexHit {
-    pub subject: usize,
-    /// The record's `record::cve_key`.
-    pub cve: i64,
-    /// Ordinal of the criterion in its record.
-    pub n: i64,
-    /// In a plain-OR configuration: this hit is a match by itself.
-    pub decisive: bool,
-    /// Keys per node of an AND configuration (`a,b;c`), empty otherwise.
-    pub context: String,
-    pub no_version: bool,
-    /// Version condition, as in a match's rule.
-    pub rule: String,
-}
-
 /// Score, severity and summary of a record.
 pub(crate) type Details = (Option<f64>, Option<String>, String);
-
-/// Sorts hits by record, subject, decisive first, then criterion order (a total order:
-/// a criterion has one key, so `(cve, n)` names one index row).
-pub(crate) fn sort_hits(hits: &mut [IndexHit]) {
-    hits.sort_by(|a, b| {
-        a.cve
-            .cmp(&b.cve)
-            .then_with(|| a.subject.cmp(&b.subject))
-            .then_with(|| b.decisive.cmp(&a.decisive))
-            .then_with(|| a.n.cmp(&b.n))
-    });
-}
 
 fn cve_from_row(r: &SqliteRow) -> CveRecord {
     let configs: String = r.get(6);
@@ -523,74 +601,58 @@ pub(crate) async fn osv_for(
         .collect())
 }
 
-/// The subset of `ids` listed in KEV.
-///
-/// The catalogue is small (about 1,500 entries) next to a large image's match list:
-/// when it has fewer rows than the distinct ids asked for, reading it whole is cheaper
-/// than a B-tree seek per id.
-pub(crate) async fn kev_of(
-    conn: &mut SqliteConnection,
-    ids: &[String],
-) -> DbResult<std::collections::HashSet<String>> {
-    let mut want: Vec<&str> = ids.iter().map(String::as_str).collect();
-    want.sort_unstable();
-    want.dedup();
-    let mut out = std::collections::HashSet::new();
-    if want.is_empty() {
-        return Ok(out);
-    }
-    let rows = count(conn, "kev").await?;
-    if rows == 0 {
-        return Ok(out);
-    }
-    if rows <= want.len() as u64 {
-        let json: String = sqlx::query("SELECT json_group_array(cve) FROM kev")
-            .fetch_one(&mut *conn)
-            .await?
-            .try_get(0)?;
-        let all: Vec<String> =
-            serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        out.extend(
-            all.into_iter()
-                .filter(|c| want.binary_search(&c.as_str()).is_ok()),
-        );
-        return Ok(out);
-    }
-    for chunk in want.chunks(BATCH * 4) {
-        let sql = format!(
-            "SELECT cve FROM kev WHERE cve IN ({})",
-            vec!["?"; chunk.len()].join(",")
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for k in chunk {
-            q = q.bind(*k);
-        }
-        out.extend(q.fetch_all(&mut *conn).await?.iter().map(|r| r.get(0)));
-    }
-    Ok(out)
+/// A value of `update_state`.
+pub(crate) async fn get_state(conn: &mut SqliteConnection, k: &str) -> DbResult<Option<String>> {
+    sqlx::query("SELECT v FROM update_state WHERE k = ?")
+        .bind(k)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| r.try_get(0))
+        .transpose()
 }
 
-/// The fixing version per `(cve, stream)` (`4.9`, `mainline`) of the sorted, distinct
-/// `ids`: one query for every kernel match instead of two per match.
-pub(crate) async fn kernel_fixes(
+/// Sets (or with `None` removes) a value of `update_state`.
+#[cfg_attr(not(feature = "update"), allow(dead_code))]
+pub(crate) async fn set_state(
     conn: &mut SqliteConnection,
-    ids: &[&str],
-) -> DbResult<HashMap<(String, String), String>> {
-    let mut out = HashMap::new();
-    for chunk in ids.chunks(BATCH * 4) {
-        let sql = format!(
-            "SELECT json_group_array(json_array(cve, stream, fixed)) FROM kernel_fix \
-             WHERE cve IN ({})",
-            vec!["?"; chunk.len()].join(",")
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql));
-        for k in chunk {
-            q = q.bind(*k);
+    k: &str,
+    v: Option<&str>,
+) -> DbResult<()> {
+    match v {
+        Some(v) => {
+            sqlx::query("INSERT OR REPLACE INTO update_state (k, v) VALUES (?, ?)")
+                .bind(k)
+                .bind(v)
+                .execute(&mut *conn)
+                .await?
         }
-        let json: String = q.fetch_one(&mut *conn).await?.try_get(0)?;
-        let rows: Vec<(String, String, String)> =
-            serde_json::from_str(&json).map_err(|e| sqlx::Error::Decode(Box::new(e)))?;
-        out.extend(rows.into_iter().map(|(c, s, f)| ((c, s), f)));
+        None => {
+            sqlx::query("DELETE FROM update_state WHERE k = ?")
+                .bind(k)
+                .execute(&mut *conn)
+                .await?
+        }
+    };
+    Ok(())
+}
+
+/// Removes KEV entries not in `rows` (the catalogue as CISA publishes it now).
+#[cfg_attr(not(feature = "update"), allow(dead_code))]
+pub(crate) async fn kev_retain(conn: &mut SqliteConnection, rows: &[KevEntry]) -> DbResult<u64> {
+    let keep: std::collections::HashSet<&str> = rows.iter().map(|r| r.cve.as_str()).collect();
+    let have: Vec<String> = sqlx::query("SELECT cve FROM kev")
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    let mut removed = 0;
+    for cve in have.iter().filter(|c| !keep.contains(c.as_str())) {
+        sqlx::query("DELETE FROM kev WHERE cve = ?")
+            .bind(cve)
+            .execute(&mut *conn)
+            .await?;
+        removed += 1;
     }
-    Ok(out)
+    Ok(removed)
 }

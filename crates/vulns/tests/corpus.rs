@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use baseliner_model::{Component, VulnMatch};
+use baseliner_model::{Component, IdentitySource, VulnMatch};
 use baseliner_vulns::{DeviceIdentity, Kb};
 
 fn vulndata() -> Option<PathBuf> {
@@ -515,4 +515,90 @@ fn a_foreign_database_is_refused() {
     .unwrap();
     let e = Kb::open(&junk).err().expect("junk refused").to_string();
     assert!(e.contains("junk.sqlite"), "{e}");
+}
+
+#[test]
+fn the_index_file_is_reused_rebuilt_when_stale_and_never_trusted_blindly() {
+    let Some(dir) = vulndata() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let db = tmp.path().join("kb.sqlite");
+    let comps = vec![
+        comp("busybox", "1.01"),
+        comp("openssl", "1.0.1f"),
+        comp("openssh", "7.7p1"),
+    ];
+    let want = {
+        let kb = Kb::open(&db).unwrap();
+        kb.import(&dir.join("nvd-cve-api-2.0-page.json")).unwrap();
+        let info = kb.prepare_index().unwrap();
+        assert!(info.built && info.not_saved.is_none(), "{info:?}");
+        assert!(info.path.is_file());
+        kb.match_components(&comps, None).unwrap()
+    };
+    assert!(want.len() > 5, "{want:?}");
+    // A new process maps the file instead of building.
+    let kb = Kb::open(&db).unwrap();
+    assert!(!kb.prepare_index().unwrap().built);
+    assert_eq!(kb.match_components(&comps, None).unwrap(), want);
+    // A write makes it stale: rebuilt, and the new record is seen.
+    kb.import(&dir.join("cisa-kev.csv")).unwrap();
+    assert!(kb.prepare_index().unwrap().built);
+    let with_kev = kb.match_components(&comps, None).unwrap();
+    assert!(
+        with_kev.iter().any(|m| m.kev),
+        "KEV flags come from the new index"
+    );
+    let path = kb.index_path();
+    drop(kb);
+
+    // Damage: a file that is not an index, a truncated one, and flipped bytes.
+    let good = std::fs::read(&path).unwrap();
+    let mut cases: Vec<Vec<u8>> = vec![b"junk".to_vec(), good[..good.len() / 2].to_vec()];
+    let mut seed = 0x2545_F491_4F6C_DD1Du64;
+    for _ in 0..40 {
+        let mut bad = good.clone();
+        for _ in 0..8 {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            let at = (seed % bad.len() as u64) as usize;
+            bad[at] ^= 1 << (seed % 8);
+        }
+        cases.push(bad);
+    }
+    for (i, bad) in cases.iter().enumerate() {
+        std::fs::write(&path, bad).unwrap();
+        let kb = Kb::open(&db).unwrap();
+        // Never a panic; a damaged header or section table means a rebuild, and the
+        // first two cases must be rebuilt.
+        let m = kb.match_components(&comps, None).unwrap();
+        if i < 2 {
+            assert_eq!(m, with_kev, "case {i}");
+        }
+    }
+}
+
+#[test]
+fn equal_matches_of_duplicate_components_keep_the_first_components_identity() {
+    let Some(dir) = vulndata() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let kb = Kb::open(&tmp.path().join("kb.sqlite")).unwrap();
+    kb.import(&dir.join("nvd-cve-api-2.0-page.json")).unwrap();
+    let plain = comp("busybox", "1.01");
+    let mut packaged = comp("busybox", "1.01");
+    packaged.purl = Some("pkg:deb/busybox@1.01".into());
+    for (first, second, want) in [
+        (&plain, &packaged, IdentitySource::BinaryString),
+        (&packaged, &plain, IdentitySource::PackageDb),
+    ] {
+        let ms = kb
+            .match_components(&[first.clone(), second.clone()], None)
+            .unwrap();
+        let ids: Vec<&str> = ms.iter().map(|m| m.id.as_str()).collect();
+        let mut distinct = ids.clone();
+        distinct.dedup();
+        assert_eq!(ids, distinct, "one match per CVE and component");
+        assert!(ms.len() > 3);
+        assert!(ms.iter().all(|m| m.identity_source == want), "{ms:?}");
+    }
 }

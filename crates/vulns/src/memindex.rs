@@ -1,0 +1,669 @@
+//! The matcher's index of a knowledge base, held in memory (or mapped from a file).
+//!
+//! Matching 1,000 components reads about 20,000 index rows and 10,000 record details;
+//! through SQLite that cost about 40 ms, most of it per-row work (seeks, stepping,
+//! decoding) rather than comparisons. This index holds the same rows as flat arrays:
+//! CPE keys sorted for binary search, each key's rows sorted by upper bound (as
+//! `cpe_match` is clustered), versions and texts interned and referred to by `u32`,
+//! records by ordinal. A probe is a binary search and a scan that allocates nothing.
+//!
+//! Building it reads every index row (about 2 s for 300,000 records), so it is also
+//! written next to the knowledge base (`kb.sqlite.idx`) and mapped by later processes.
+//! The file carries the knowledge base's generation token (`meta.generation`, renewed
+//! by every write), so a stale file is never used: it is rebuilt instead. All reads
+//! through a mapped file are bounds-checked; a damaged file gives no panic, only a
+//! rebuild (header and section checks) or, for damage inside the arrays, wrong rows.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, OptionalExtension};
+
+const MAGIC: &[u8; 8] = b"BLKBIDX\0";
+const FORMAT: u32 = 1;
+/// Written in native order; read back differently on a machine of other endianness.
+const ENDIAN: u32 = 0x0102_0304;
+const HEADER: usize = 64;
+const TOKEN_LEN: usize = 32;
+
+/// "No value" in a `u32` column.
+pub(crate) const NONE: u32 = u32::MAX;
+
+pub(crate) const LO_INCL: u8 = 1;
+pub(crate) const HI_INCL: u8 = 2;
+pub(crate) const DECISIVE: u8 = 4;
+pub(crate) const NO_VERSION: u8 = 8;
+
+/// Sections, in file order. `*_OFF` are `u64` offset tables (n + 1 entries) into the
+/// byte section that follows them.
+mod sec {
+    pub const KEY_OFF: usize = 0;
+    pub const KEY_BYTES: usize = 1;
+    /// `u32` per key + 1: first row of each key.
+    pub const KEY_ROWS: usize = 2;
+    /// `u32` per row: record ordinal.
+    pub const ROW_CVE: usize = 3;
+    /// `u32` per row: criterion ordinal in its record.
+    pub const ROW_N: usize = 4;
+    /// `u32` per row: version id or [`super::NONE`].
+    pub const ROW_LO: usize = 5;
+    pub const ROW_HI: usize = 6;
+    /// `u32` per row: text id of the rule (decisive rows) or context (others).
+    pub const ROW_TEXT: usize = 7;
+    /// `u8` per row: `LO_INCL | HI_INCL | DECISIVE | NO_VERSION`.
+    pub const ROW_FLAGS: usize = 8;
+    pub const VER_OFF: usize = 9;
+    pub const VER_BYTES: usize = 10;
+    pub const STR_OFF: usize = 11;
+    pub const STR_BYTES: usize = 12;
+    /// `i64` per record (`record::cve_key`), ascending.
+    pub const CVE_KEY: usize = 13;
+    /// `f64` per record, NaN for none.
+    pub const CVE_SCORE: usize = 14;
+    /// `u32` per record: text id of the severity, or NONE.
+    pub const CVE_SEV: usize = 15;
+    pub const SUM_OFF: usize = 16;
+    pub const SUM_BYTES: usize = 17;
+    /// `u32` text ids of KEV CVE ids, sorted by text.
+    pub const KEV: usize = 18;
+    /// `u32` text ids per kernel fix, sorted by (cve, stream) text.
+    pub const KF_CVE: usize = 19;
+    pub const KF_STREAM: usize = 20;
+    pub const KF_FIXED: usize = 21;
+    pub const COUNT: usize = 22;
+}
+
+/// A list of byte strings: an offset table and the bytes.
+#[derive(Clone, Copy)]
+struct List<'a> {
+    off: &'a [u64],
+    bytes: &'a [u8],
+}
+
+impl<'a> List<'a> {
+    fn len(&self) -> usize {
+        self.off.len().saturating_sub(1)
+    }
+    fn get(&self, i: usize) -> Option<&'a [u8]> {
+        let a = usize::try_from(*self.off.get(i)?).ok()?;
+        let b = usize::try_from(*self.off.get(i + 1)?).ok()?;
+        self.bytes.get(a..b)
+    }
+    fn str(&self, i: usize) -> Option<&'a str> {
+        std::str::from_utf8(self.get(i)?).ok()
+    }
+}
+
+/// Where the index bytes live; `u64` storage keeps every section 8-aligned.
+enum Backing {
+    Mem(Vec<u64>),
+    Map(memmap2::Mmap),
+}
+
+/// The index of one knowledge-base generation.
+pub(crate) struct MemIndex {
+    backing: Backing,
+    sections: [(usize, usize); sec::COUNT],
+    token: String,
+}
+
+/// A typed view of the index, valid while the index lives.
+pub(crate) struct View<'a> {
+    keys: List<'a>,
+    key_rows: &'a [u32],
+    row_cve: &'a [u32],
+    row_n: &'a [u32],
+    row_lo: &'a [u32],
+    row_hi: &'a [u32],
+    row_text: &'a [u32],
+    row_flags: &'a [u8],
+    versions: List<'a>,
+    strings: List<'a>,
+    cve_key: &'a [i64],
+    cve_score: &'a [f64],
+    cve_sev: &'a [u32],
+    summaries: List<'a>,
+    kev: &'a [u32],
+    kf_cve: &'a [u32],
+    kf_stream: &'a [u32],
+    kf_fixed: &'a [u32],
+}
+
+/// One index row that admits a probe's version.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RowHit {
+    pub subject: usize,
+    /// Record ordinal in the index (ascending ordinals are ascending keys).
+    pub cve: u32,
+    pub n: u32,
+    pub flags: u8,
+    /// Text id: the rule of a decisive row, the context of another.
+    pub text: u32,
+}
+
+impl RowHit {
+    pub(crate) fn decisive(&self) -> bool {
+        self.flags & DECISIVE != 0
+    }
+}
+
+impl MemIndex {
+    fn bytes(&self) -> &[u8] {
+        match &self.backing {
+            Backing::Mem(v) => bytemuck::cast_slice(v),
+            Backing::Map(m) => m,
+        }
+    }
+
+    /// The generation token of the knowledge base this index was built from.
+    pub(crate) fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// Size in bytes.
+    pub(crate) fn size(&self) -> usize {
+        self.bytes().len()
+    }
+
+    fn section(&self, i: usize) -> &[u8] {
+        let (off, len) = self.sections.get(i).copied().unwrap_or((0, 0));
+        self.bytes()
+            .get(off..off.saturating_add(len))
+            .unwrap_or(&[])
+    }
+
+    fn typed<T: bytemuck::Pod>(&self, i: usize) -> &[T] {
+        bytemuck::try_cast_slice(self.section(i)).unwrap_or(&[])
+    }
+
+    fn list(&self, off: usize, bytes: usize) -> List<'_> {
+        List {
+            off: self.typed(off),
+            bytes: self.section(bytes),
+        }
+    }
+
+    pub(crate) fn view(&self) -> View<'_> {
+        View {
+            keys: self.list(sec::KEY_OFF, sec::KEY_BYTES),
+            key_rows: self.typed(sec::KEY_ROWS),
+            row_cve: self.typed(sec::ROW_CVE),
+            row_n: self.typed(sec::ROW_N),
+            row_lo: self.typed(sec::ROW_LO),
+            row_hi: self.typed(sec::ROW_HI),
+            row_text: self.typed(sec::ROW_TEXT),
+            row_flags: self.section(sec::ROW_FLAGS),
+            versions: self.list(sec::VER_OFF, sec::VER_BYTES),
+            strings: self.list(sec::STR_OFF, sec::STR_BYTES),
+            cve_key: self.typed(sec::CVE_KEY),
+            cve_score: self.typed(sec::CVE_SCORE),
+            cve_sev: self.typed(sec::CVE_SEV),
+            summaries: self.list(sec::SUM_OFF, sec::SUM_BYTES),
+            kev: self.typed(sec::KEV),
+            kf_cve: self.typed(sec::KF_CVE),
+            kf_stream: self.typed(sec::KF_STREAM),
+            kf_fixed: self.typed(sec::KF_FIXED),
+        }
+    }
+
+    /// Reads `path` when it is an index of generation `token`; `None` otherwise (absent,
+    /// another generation, damaged header or sections).
+    pub(crate) fn load(path: &Path, token: &str) -> Option<MemIndex> {
+        let file = std::fs::File::open(path).ok()?;
+        // SAFETY: the index file is only ever replaced by rename, never rewritten in
+        // place, so the mapping stays valid; every read through it is bounds-checked.
+        let map = unsafe { memmap2::Mmap::map(&file) }.ok()?;
+        let sections = parse_header(&map, token)?;
+        let ix = MemIndex {
+            backing: Backing::Map(map),
+            sections,
+            token: token.to_string(),
+        };
+        ix.consistent().then_some(ix)
+    }
+
+    /// Section lengths agree with each other (so no column is shorter than another).
+    fn consistent(&self) -> bool {
+        let v = self.view();
+        let rows = v.row_cve.len();
+        let recs = v.cve_key.len();
+        let kf = v.kf_cve.len();
+        v.key_rows.len() == v.keys.off.len()
+            && [
+                v.row_n.len(),
+                v.row_lo.len(),
+                v.row_hi.len(),
+                v.row_text.len(),
+            ]
+            .iter()
+            .all(|&n| n == rows)
+            && v.row_flags.len() == rows
+            && v.cve_score.len() == recs
+            && v.cve_sev.len() == recs
+            && v.summaries.len() == recs
+            && v.kf_stream.len() == kf
+            && v.kf_fixed.len() == kf
+    }
+
+    /// Writes the index to `path` (through a temporary file and a rename, so a reader
+    /// never maps a half-written file).
+    pub(crate) fn save(&self, path: &Path) -> std::io::Result<()> {
+        let tmp = PathBuf::from(format!("{}.tmp{}", path.display(), std::process::id()));
+        let r = std::fs::write(&tmp, self.bytes()).and_then(|()| std::fs::rename(&tmp, path));
+        if r.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        r
+    }
+
+    /// Reads every index row, record detail, KEV entry and kernel fix in one read
+    /// transaction of `conn`.
+    pub(crate) fn build(conn: &Connection) -> rusqlite::Result<MemIndex> {
+        conn.execute_batch("BEGIN")?;
+        let r = build_in_tx(conn);
+        let end = conn.execute_batch("COMMIT");
+        let ix = r?;
+        end?;
+        Ok(ix)
+    }
+}
+
+fn parse_header(b: &[u8], token: &str) -> Option<[(usize, usize); sec::COUNT]> {
+    let u32_at =
+        |o: usize| -> Option<u32> { Some(u32::from_ne_bytes(b.get(o..o + 4)?.try_into().ok()?)) };
+    let u64_at =
+        |o: usize| -> Option<u64> { Some(u64::from_ne_bytes(b.get(o..o + 8)?.try_into().ok()?)) };
+    if b.get(..8)? != MAGIC || u32_at(8)? != FORMAT || u32_at(12)? != ENDIAN {
+        return None;
+    }
+    if b.get(16..16 + TOKEN_LEN)? != token_bytes(token) {
+        return None;
+    }
+    if u64_at(48)? != b.len() as u64 || u32_at(56)? as usize != sec::COUNT {
+        return None;
+    }
+    let mut out = [(0usize, 0usize); sec::COUNT];
+    for (i, slot) in out.iter_mut().enumerate() {
+        let off = usize::try_from(u64_at(HEADER + i * 16)?).ok()?;
+        let len = usize::try_from(u64_at(HEADER + i * 16 + 8)?).ok()?;
+        if off % 8 != 0 || off.checked_add(len)? > b.len() {
+            return None;
+        }
+        *slot = (off, len);
+    }
+    Some(out)
+}
+
+/// The token as stored: its first 32 bytes, zero-padded.
+fn token_bytes(token: &str) -> [u8; TOKEN_LEN] {
+    let mut t = [0u8; TOKEN_LEN];
+    for (d, s) in t.iter_mut().zip(token.bytes()) {
+        *d = s;
+    }
+    t
+}
+
+/// Interns byte strings: equal strings get one id.
+#[derive(Default)]
+struct Interner {
+    ids: HashMap<Vec<u8>, u32>,
+    off: Vec<u64>,
+    bytes: Vec<u8>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &[u8]) -> u32 {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        if self.off.is_empty() {
+            self.off.push(0);
+        }
+        let id = u32::try_from(self.off.len() - 1).unwrap_or(NONE);
+        self.bytes.extend_from_slice(s);
+        self.off.push(self.bytes.len() as u64);
+        self.ids.insert(s.to_vec(), id);
+        id
+    }
+    fn finish(mut self) -> (Vec<u64>, Vec<u8>) {
+        if self.off.is_empty() {
+            self.off.push(0);
+        }
+        (self.off, self.bytes)
+    }
+}
+
+fn build_in_tx(conn: &Connection) -> rusqlite::Result<MemIndex> {
+    let token: String = conn
+        .query_row("SELECT v FROM meta WHERE k = 'generation'", [], |r| {
+            r.get(0)
+        })
+        .optional()?
+        .unwrap_or_default();
+    let mut strings = Interner::default();
+    let mut versions = Interner::default();
+
+    // Records, ascending by key.
+    let mut cve_key: Vec<i64> = Vec::new();
+    let mut cve_score: Vec<f64> = Vec::new();
+    let mut cve_sev: Vec<u32> = Vec::new();
+    let mut sum_off: Vec<u64> = vec![0];
+    let mut sum_bytes: Vec<u8> = Vec::new();
+    {
+        let mut stmt = conn.prepare("SELECT k, score, severity, summary FROM cve ORDER BY k")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            cve_key.push(r.get(0)?);
+            cve_score.push(r.get::<_, Option<f64>>(1)?.unwrap_or(f64::NAN));
+            let sev = r.get_ref(2)?.as_str_or_null()?;
+            cve_sev.push(sev.map_or(NONE, |s| strings.id(s.as_bytes())));
+            sum_bytes.extend_from_slice(r.get_ref(3)?.as_str()?.as_bytes());
+            sum_off.push(sum_bytes.len() as u64);
+        }
+    }
+
+    // Index rows, in the table's clustered order: by key, then upper bound.
+    let mut key_off: Vec<u64> = vec![0];
+    let mut key_bytes: Vec<u8> = Vec::new();
+    let mut key_rows: Vec<u32> = Vec::new();
+    let mut row_cve: Vec<u32> = Vec::new();
+    let mut row_n: Vec<u32> = Vec::new();
+    let mut row_lo: Vec<u32> = Vec::new();
+    let mut row_hi: Vec<u32> = Vec::new();
+    let mut row_text: Vec<u32> = Vec::new();
+    let mut row_flags: Vec<u8> = Vec::new();
+    {
+        let mut stmt = conn.prepare(
+            "SELECT key, hi, cve, n, lo, lo_incl, hi_incl, decisive, \
+             CASE WHEN decisive THEN rule ELSE context END, no_version \
+             FROM cpe_match ORDER BY key, hi, cve, n",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut last_ord = 0usize;
+        while let Some(r) = rows.next()? {
+            let key = r.get_ref(0)?.as_str()?.as_bytes();
+            let last = key_off
+                .len()
+                .checked_sub(2)
+                .and_then(|i| key_bytes.get(key_off[i] as usize..key_off[i + 1] as usize));
+            if last != Some(key) {
+                key_bytes.extend_from_slice(key);
+                key_off.push(key_bytes.len() as u64);
+                key_rows.push(u32::try_from(row_cve.len()).unwrap_or(NONE));
+            }
+            let cve: i64 = r.get(2)?;
+            // Rows of one key come in upper-bound order, not record order: look the
+            // ordinal up, trying the previous row's first (records cluster).
+            let ord = if cve_key.get(last_ord) == Some(&cve) {
+                last_ord
+            } else {
+                match cve_key.binary_search(&cve) {
+                    Ok(i) => i,
+                    Err(_) => continue, // an index row without its record
+                }
+            };
+            last_ord = ord;
+            row_cve.push(u32::try_from(ord).unwrap_or(NONE));
+            row_n.push(u32::try_from(r.get::<_, i64>(3)?).unwrap_or(NONE));
+            row_hi.push(versions.id(r.get_ref(1)?.as_blob()?));
+            row_lo.push(match r.get_ref(4)?.as_blob_or_null()? {
+                Some(lo) => versions.id(lo),
+                None => NONE,
+            });
+            let flag = |i: usize, f: u8| -> rusqlite::Result<u8> {
+                Ok(if r.get::<_, i64>(i)? != 0 { f } else { 0 })
+            };
+            row_flags.push(
+                flag(5, LO_INCL)? | flag(6, HI_INCL)? | flag(7, DECISIVE)? | flag(9, NO_VERSION)?,
+            );
+            row_text.push(strings.id(r.get_ref(8)?.as_str()?.as_bytes()));
+        }
+        key_rows.push(u32::try_from(row_cve.len()).unwrap_or(NONE));
+    }
+
+    let mut kev: Vec<(String, u32)> = Vec::new();
+    {
+        let mut stmt = conn.prepare("SELECT cve FROM kev ORDER BY cve")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let s: String = r.get(0)?;
+            let id = strings.id(s.as_bytes());
+            kev.push((s, id));
+        }
+    }
+    // SQLite's BINARY collation is byte order, as Rust's `str` order; sort anyway so
+    // the binary search never depends on it.
+    kev.sort();
+    let mut kf: Vec<(String, String, u32, u32, u32)> = Vec::new();
+    {
+        let mut stmt =
+            conn.prepare("SELECT cve, stream, fixed FROM kernel_fix ORDER BY cve, stream")?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (c, s, f): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let ids = (
+                strings.id(c.as_bytes()),
+                strings.id(s.as_bytes()),
+                strings.id(f.as_bytes()),
+            );
+            kf.push((c, s, ids.0, ids.1, ids.2));
+        }
+    }
+    kf.sort();
+
+    let (ver_off, ver_bytes) = versions.finish();
+    let (str_off, str_bytes) = strings.finish();
+    let kev: Vec<u32> = kev.into_iter().map(|(_, id)| id).collect();
+    let kf_cve: Vec<u32> = kf.iter().map(|x| x.2).collect();
+    let kf_stream: Vec<u32> = kf.iter().map(|x| x.3).collect();
+    let kf_fixed: Vec<u32> = kf.iter().map(|x| x.4).collect();
+
+    let parts: [&[u8]; sec::COUNT] = [
+        bytemuck::cast_slice(&key_off),
+        &key_bytes,
+        bytemuck::cast_slice(&key_rows),
+        bytemuck::cast_slice(&row_cve),
+        bytemuck::cast_slice(&row_n),
+        bytemuck::cast_slice(&row_lo),
+        bytemuck::cast_slice(&row_hi),
+        bytemuck::cast_slice(&row_text),
+        &row_flags,
+        bytemuck::cast_slice(&ver_off),
+        &ver_bytes,
+        bytemuck::cast_slice(&str_off),
+        &str_bytes,
+        bytemuck::cast_slice(&cve_key),
+        bytemuck::cast_slice(&cve_score),
+        bytemuck::cast_slice(&cve_sev),
+        bytemuck::cast_slice(&sum_off),
+        &sum_bytes,
+        bytemuck::cast_slice(&kev),
+        bytemuck::cast_slice(&kf_cve),
+        bytemuck::cast_slice(&kf_stream),
+        bytemuck::cast_slice(&kf_fixed),
+    ];
+    Ok(assemble(&parts, token))
+}
+
+/// Lays the sections out after the header, each 8-aligned.
+fn assemble(parts: &[&[u8]; sec::COUNT], token: String) -> MemIndex {
+    let table = HEADER + sec::COUNT * 16;
+    let mut sections = [(0usize, 0usize); sec::COUNT];
+    let mut at = table.next_multiple_of(8);
+    for (slot, p) in sections.iter_mut().zip(parts) {
+        *slot = (at, p.len());
+        at = (at + p.len()).next_multiple_of(8);
+    }
+    let total = at;
+    let mut words = vec![0u64; total / 8];
+    {
+        let b: &mut [u8] = bytemuck::cast_slice_mut(&mut words);
+        b[..8].copy_from_slice(MAGIC);
+        b[8..12].copy_from_slice(&FORMAT.to_ne_bytes());
+        b[12..16].copy_from_slice(&ENDIAN.to_ne_bytes());
+        b[16..16 + TOKEN_LEN].copy_from_slice(&token_bytes(&token));
+        b[48..56].copy_from_slice(&(total as u64).to_ne_bytes());
+        b[56..60].copy_from_slice(&(sec::COUNT as u32).to_ne_bytes());
+        for (i, ((off, len), p)) in sections.iter().zip(parts).enumerate() {
+            let h = HEADER + i * 16;
+            b[h..h + 8].copy_from_slice(&(*off as u64).to_ne_bytes());
+            b[h + 8..h + 16].copy_from_slice(&(*len as u64).to_ne_bytes());
+            b[*off..*off + len].copy_from_slice(p);
+        }
+    }
+    MemIndex {
+        backing: Backing::Mem(words),
+        sections,
+        token,
+    }
+}
+
+impl<'a> View<'a> {
+    /// The id of CPE key `key` (keys are sorted bytewise).
+    fn key_id(&self, key: &str) -> Option<usize> {
+        let want = key.as_bytes();
+        bsearch(self.keys.len(), |i| {
+            self.keys.get(i).unwrap_or(&[]).cmp(want)
+        })
+    }
+
+    fn rows_of(&self, key: &str) -> std::ops::Range<usize> {
+        let Some(k) = self.key_id(key) else {
+            return 0..0;
+        };
+        let a = self.key_rows.get(k).map_or(0, |&x| x as usize);
+        let b = self.key_rows.get(k + 1).map_or(0, |&x| x as usize);
+        let b = b.min(self.row_cve.len());
+        a.min(b)..b
+    }
+
+    fn version(&self, id: u32) -> &'a [u8] {
+        self.versions.get(id as usize).unwrap_or(&[])
+    }
+
+    /// Appends the rows that admit version `v` (a `Version::sort_key`) of `subject`
+    /// under CPE key `key`: key equal, `hi >= v` (strictly above unless inclusive), and
+    /// `lo` absent, below `v`, or equal and inclusive. The same condition `cpe_match`
+    /// was queried with.
+    pub(crate) fn probe(&self, subject: usize, key: &str, v: &[u8], out: &mut Vec<RowHit>) {
+        let range = self.rows_of(key);
+        // Rows are sorted by upper bound: skip every row whose bound is below v.
+        let (mut lo, mut hi) = (range.start, range.end);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            let h = self.row_hi.get(mid).map_or(&[][..], |&id| self.version(id));
+            if h < v {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        for r in lo..range.end {
+            let (Some(&hid), Some(&flags)) = (self.row_hi.get(r), self.row_flags.get(r)) else {
+                break;
+            };
+            if flags & HI_INCL == 0 && self.version(hid) == v {
+                continue;
+            }
+            let lid = self.row_lo.get(r).copied().unwrap_or(NONE);
+            if lid != NONE {
+                let l = self.version(lid);
+                if !(l < v || (flags & LO_INCL != 0 && l == v)) {
+                    continue;
+                }
+            }
+            out.push(RowHit {
+                subject,
+                cve: self.row_cve.get(r).copied().unwrap_or(NONE),
+                n: self.row_n.get(r).copied().unwrap_or(NONE),
+                flags,
+                text: self.row_text.get(r).copied().unwrap_or(NONE),
+            });
+        }
+    }
+
+    /// Ordinals of every record with a vulnerable criterion under `key`.
+    pub(crate) fn records_of(&self, key: &str, out: &mut Vec<u32>) {
+        for r in self.rows_of(key) {
+            if let Some(&c) = self.row_cve.get(r) {
+                out.push(c);
+            }
+        }
+    }
+
+    /// A text (rule, context, severity) by id; empty when out of range.
+    pub(crate) fn text(&self, id: u32) -> &'a str {
+        self.strings.str(id as usize).unwrap_or("")
+    }
+
+    /// A text's bytes, without UTF-8 validation (for comparisons).
+    pub(crate) fn text_bytes(&self, id: u32) -> &'a [u8] {
+        self.strings.get(id as usize).unwrap_or(&[])
+    }
+
+    pub(crate) fn cve_key(&self, ord: u32) -> Option<i64> {
+        self.cve_key.get(ord as usize).copied()
+    }
+
+    /// The ordinal of the record with key `key`.
+    pub(crate) fn cve_ord(&self, key: i64) -> Option<u32> {
+        self.cve_key
+            .binary_search(&key)
+            .ok()
+            .and_then(|i| u32::try_from(i).ok())
+    }
+
+    /// Score, severity and summary of a record.
+    pub(crate) fn details(&self, ord: u32) -> (Option<f64>, Option<&'a str>, &'a str) {
+        let i = ord as usize;
+        let score = self.cve_score.get(i).copied().filter(|s| !s.is_nan());
+        let sev = self
+            .cve_sev
+            .get(i)
+            .copied()
+            .filter(|&s| s != NONE)
+            .map(|s| self.text(s));
+        let summary = self.summaries.str(i).unwrap_or("");
+        (score, sev, summary)
+    }
+
+    /// Whether `id` is in the KEV catalogue.
+    pub(crate) fn in_kev(&self, id: &str) -> bool {
+        let id = id.as_bytes();
+        bsearch(self.kev.len(), |i| {
+            self.kev
+                .get(i)
+                .map_or(&[][..], |&s| self.text_bytes(s))
+                .cmp(id)
+        })
+        .is_some()
+    }
+
+    /// The version that fixes kernel CVE `cve` on `stream` (`4.9`, `mainline`).
+    pub(crate) fn kernel_fix(&self, cve: &str, stream: &str) -> Option<&'a str> {
+        let want = (cve.as_bytes(), stream.as_bytes());
+        let i = bsearch(self.kf_cve.len(), |i| {
+            let c = self.kf_cve.get(i).map_or(&[][..], |&s| self.text_bytes(s));
+            let s = self
+                .kf_stream
+                .get(i)
+                .map_or(&[][..], |&s| self.text_bytes(s));
+            (c, s).cmp(&want)
+        })?;
+        self.kf_fixed.get(i).map(|&s| self.text(s))
+    }
+}
+
+/// Binary search over `0..n` by `cmp(i)` (the order of element `i` against the target).
+fn bsearch(n: usize, cmp: impl Fn(usize) -> std::cmp::Ordering) -> Option<usize> {
+    let (mut lo, mut hi) = (0usize, n);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        match cmp(mid) {
+            std::cmp::Ordering::Less => lo = mid + 1,
+            std::cmp::Ordering::Greater => hi = mid,
+            std::cmp::Ordering::Equal => return Some(mid),
+        }
+    }
+    None
+}
