@@ -54,6 +54,9 @@ pub struct Options<'a> {
     /// Name of this worker in the database (host and shard).
     pub worker: String,
     pub limits: baseliner_engine::Limits,
+    /// Content-addressed cache of extractions: the same file system in many images is
+    /// unpacked once.
+    pub cache: Option<baseliner_engine::Cache>,
 }
 
 /// What happened to one image.
@@ -202,6 +205,7 @@ fn one(
     }
     let mut req = Request::new(Image::Path(&job.path), &tree, opts.profile);
     req.limits = opts.limits.clone();
+    req.cache = opts.cache.as_ref();
     let result = engine.assess(&req, &Silent);
     if !opts.keep_trees {
         let _ = std::fs::remove_dir_all(&tree);

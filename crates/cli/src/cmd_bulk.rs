@@ -59,6 +59,10 @@ pub struct RunArgs {
     /// Keep each image's unpacked tree in --out instead of removing it.
     #[arg(long)]
     pub keep_trees: bool,
+    /// Content-addressed cache of extractions (a folder, best on the same file system as
+    /// --out): a file system or archive shared by many images is unpacked once.
+    #[arg(long)]
+    pub cache: Option<PathBuf>,
     /// Vulnerability knowledge base (default: the one `baseliner db` fills).
     #[arg(long)]
     pub kb: Option<PathBuf>,
@@ -239,6 +243,13 @@ pub fn run(a: BulkArgs) -> Result<ExitCode> {
         keep_trees: r.keep_trees,
         worker: format!("{host}:{}/{}", shard.0, shard.1),
         limits: r.limits.limits(),
+        cache: match &r.cache {
+            Some(d) => Some(
+                baseliner_engine::Cache::open(d)
+                    .with_context(|| format!("opening the cache {}", d.display()))?,
+            ),
+            None => None,
+        },
     };
     let progress = Progress::new();
     let started = Instant::now();

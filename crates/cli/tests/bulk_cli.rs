@@ -106,6 +106,16 @@ fn a_killed_run_resumes_to_the_same_database() {
         "{summary}"
     );
     assert_eq!(dump(&part), dump(&full));
+    // With the content cache, twice (filling it, then served by it): the same database.
+    let cache = tmp.path().join("cache");
+    for pass in ["fill", "hit"] {
+        let db = tmp.path().join(format!("cached-{pass}.sqlite")).display().to_string();
+        let o = bulk(&[m.to_str().unwrap(), "--cache", cache.to_str().unwrap()], &db, &scratch)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(dump(&db), dump(&full), "cache pass {pass}");
+    }
     // Trees are removed after each image: the scratch folder does not grow with the corpus.
     let left = std::fs::read_dir(&scratch).map(|d| d.count()).unwrap_or(0);
     assert_eq!(left, 0, "scratch trees left behind");

@@ -21,6 +21,7 @@ use baseliner_model::{Assessment, Component, ImageInfo, LiveEvidence, StageTimin
 use baseliner_vulns::{DeviceIdentity, Kb};
 
 pub use baseliner_unpack::Limits;
+pub use baseliner_unpack::cache::Cache;
 pub use identity::device_identity;
 
 /// What can stop a run. Bad parts of an image are not errors: they are recorded in
@@ -113,6 +114,8 @@ pub struct Request<'a> {
     pub device: Option<DeviceIdentity>,
     /// Evidence from a live test of a lab device.
     pub live: Option<&'a LiveEvidence>,
+    /// A content-addressed cache of extractions shared across images (bulk mode).
+    pub cache: Option<&'a baseliner_unpack::cache::Cache>,
     /// The assessment date (support periods, certificate expiry).
     pub today: Date,
 }
@@ -128,6 +131,7 @@ impl<'a> Request<'a> {
             limits: Limits::default(),
             device: None,
             live: None,
+            cache: None,
             today: Date::today(),
         }
     }
@@ -291,12 +295,17 @@ impl Engine {
         obs.stage("unpack");
         let progress = |msg: &str| obs.unpack_progress(msg);
         let report = timings.run("unpack", || {
-            baseliner_unpack::unpack(&path, req.unpack_to, &req.limits, Some(&progress)).map_err(
-                |source| Error::Unpack {
-                    image: path.clone(),
-                    source,
-                },
+            baseliner_unpack::unpack_cached(
+                &path,
+                req.unpack_to,
+                &req.limits,
+                Some(&progress),
+                req.cache,
             )
+            .map_err(|source| Error::Unpack {
+                image: path.clone(),
+                source,
+            })
         })?;
 
         obs.stage("inspect");

@@ -8,6 +8,7 @@
 //! path sanitising and the quotas, and every extractor call is isolated so that a
 //! bad chunk becomes an [`ExtractError`] while the rest of the image is still analysed.
 
+pub mod cache;
 pub mod codec;
 pub mod entropy;
 pub mod format;
@@ -136,7 +137,7 @@ impl Default for Limits {
 pub type Progress<'a> = &'a (dyn Fn(&str) + Sync);
 
 /// What processing one file produced.
-#[derive(Default)]
+#[derive(Default, Clone)]
 struct Partial {
     formats: Vec<FormatHit>,
     files: Vec<FileRecord>,
@@ -145,6 +146,9 @@ struct Partial {
     warnings: Vec<String>,
     /// The folder this level's extractions went into, when one was made.
     base_used: Option<PathBuf>,
+    /// A file below was not recursed into because identical contents were elsewhere
+    /// in this run: the result depends on the run, so it is not cached.
+    deduped: bool,
 }
 
 impl Partial {
@@ -154,7 +158,48 @@ impl Partial {
         self.errors.extend(o.errors);
         self.regions.extend(o.regions);
         self.warnings.extend(o.warnings);
+        self.deduped |= o.deduped;
     }
+
+    fn into_part(self) -> cache::Part {
+        cache::Part {
+            formats: self.formats,
+            files: self.files,
+            errors: self.errors,
+            regions: self.regions,
+            warnings: self.warnings,
+        }
+    }
+
+    fn from_part(p: cache::Part, base_used: Option<PathBuf>) -> Partial {
+        Partial {
+            formats: p.formats,
+            files: p.files,
+            errors: p.errors,
+            regions: p.regions,
+            warnings: p.warnings,
+            base_used,
+            deduped: false,
+        }
+    }
+}
+
+/// One extraction of a level: what to store in the cache once its recursion is done,
+/// or the recursion replayed from the cache.
+struct Chunk {
+    store: Option<(String, cache::Entry, PathBuf)>,
+    below: Option<cache::Part>,
+}
+
+/// Whether a result may be cached: nothing in it depends on the rest of the run (a
+/// global quota, contents deduplicated elsewhere in the run).
+fn cacheable(own: &cache::Part, below: &Partial) -> bool {
+    !below.deduped
+        && own
+            .errors
+            .iter()
+            .chain(&below.errors)
+            .all(|e| e.quota.is_none() && !e.reason.contains("quota"))
 }
 
 struct Run<'a> {
@@ -168,6 +213,7 @@ struct Run<'a> {
     /// Contents already recursed into (SHA-256): identical files, hard links among
     /// them, are carved once, so a million links to one file cost one scan.
     seen: std::sync::Mutex<std::collections::HashSet<String>>,
+    cache: Option<&'a cache::Cache>,
 }
 
 /// Unpacks `image` into `out` (created; must be empty if it exists).
@@ -176,6 +222,18 @@ pub fn unpack(
     out: &Path,
     limits: &Limits,
     progress: Option<Progress>,
+) -> Result<Report, Error> {
+    unpack_cached(image, out, limits, progress, None)
+}
+
+/// [`unpack`] with a content-addressed cache of extractions shared across runs: an
+/// extraction already in the cache is linked into place instead of redone.
+pub fn unpack_cached(
+    image: &Path,
+    out: &Path,
+    limits: &Limits,
+    progress: Option<Progress>,
+    cache: Option<&cache::Cache>,
 ) -> Result<Report, Error> {
     let started = Instant::now();
     let meta = fs::metadata(image).map_err(|e| Error::io(image, e))?;
@@ -216,6 +274,7 @@ pub fn unpack(
         progress,
         done: AtomicU64::new(0),
         seen: Default::default(),
+        cache,
     };
     let mut result = run.process(data, "", &name, &out, 0, true);
     mark_unpacked(&mut result, &out);
@@ -339,7 +398,10 @@ impl Run<'_> {
         let mut part = Partial::default();
         let mut cursor = 0usize;
         let mut covered: Vec<(u64, u64)> = Vec::new();
-        let mut extracted_files: Vec<FileRecord> = Vec::new();
+        // Files to recurse into, each with the index of the chunk that produced it.
+        let mut extracted_files: Vec<(usize, FileRecord)> = Vec::new();
+        // Every extraction of this level, in order, with what the cache needs of it.
+        let mut chunks: Vec<Chunk> = Vec::new();
         let mut rejects = Rejects::new(data.len(), self.formats.len());
 
         for (start, fidx) in self.scanner.candidates(data) {
@@ -453,6 +515,45 @@ impl Run<'_> {
                     if rel.is_empty() { prov } else { rel }
                 ));
             }
+            // An extraction of a chunk of known length can come from the cache.
+            let cache_key = match (self.cache, probe.len) {
+                (Some(_), Some(len))
+                    if start
+                        .checked_add(len as usize)
+                        .is_some_and(|e| e <= data.len()) =>
+                {
+                    let sha = hex::encode(Sha256::digest(&data[start..start + len as usize]));
+                    Some(cache::Cache::key(&sha, fmt.name(), depth, self.limits))
+                }
+                _ => None,
+            };
+            if let Some(key) = &cache_key {
+                let dir_rel = dir.strip_prefix(&self.out).unwrap_or(&dir).to_path_buf();
+                if let Some(e) = self.replay(key, &dir, &dir_rel, "", &hop) {
+                    let len = e.consumed.max(1);
+                    part.formats.push(FormatHit {
+                        file: rel.to_string(),
+                        provenance: hop,
+                        offset: start as u64,
+                        length: Some(len),
+                        format: fmt.name().into(),
+                        description: e.description.clone(),
+                        extracted_to: Some(dir_rel),
+                        entries: e.entries,
+                    });
+                    part.files.extend(e.own.files);
+                    part.errors.extend(e.own.errors);
+                    part.warnings.extend(e.own.warnings);
+                    covered.push((start as u64, len));
+                    cursor = start.saturating_add(len as usize);
+                    chunks.push(Chunk {
+                        store: None,
+                        below: Some(e.below),
+                    });
+                    continue;
+                }
+            }
+            let (errors_before, warnings_before) = (part.errors.len(), part.warnings.len());
             let input_len = probe.len.unwrap_or((data.len() - start) as u64);
             let t = Instant::now();
             let mut sink = Sink::new(
@@ -512,12 +613,36 @@ impl Run<'_> {
             });
             covered.push((start as u64, len));
             cursor = start.saturating_add(len as usize);
+            let idx = chunks.len();
             extracted_files.extend(
                 records
                     .iter()
                     .filter(|r| r.kind == EntryKind::File && r.size > 0)
-                    .cloned(),
+                    .map(|r| (idx, r.clone())),
             );
+            let store = cache_key.map(|key| {
+                let dir_rel = dir.strip_prefix(&self.out).unwrap_or(&dir);
+                let entry = cache::Entry {
+                    tree_rel: dir_rel.to_string_lossy().into_owned(),
+                    prov: part
+                        .formats
+                        .last()
+                        .map(|h| h.provenance.clone())
+                        .unwrap_or_default(),
+                    own: cache::Part {
+                        files: records.clone(),
+                        errors: part.errors[errors_before..].to_vec(),
+                        warnings: part.warnings[warnings_before..].to_vec(),
+                        ..Default::default()
+                    },
+                    consumed: len,
+                    entries: records.len() as u64,
+                    description: probe.description.clone(),
+                    ..Default::default()
+                };
+                (key, entry, dir.clone())
+            });
+            chunks.push(Chunk { store, below: None });
             part.files.extend(records);
         }
 
@@ -527,51 +652,180 @@ impl Run<'_> {
         self.done.fetch_add(1, Ordering::Relaxed);
 
         // Recurse into every file this level extracted, in parallel.
-        let children: Vec<Partial> = extracted_files
+        let children: Vec<(usize, Partial)> = extracted_files
             .par_iter()
-            .filter(|r| !skip_recursion(r))
-            .filter(|r| match &r.sha256 {
-                Some(h) => self
-                    .seen
-                    .lock()
-                    .map(|mut s| s.insert(h.clone()))
-                    .unwrap_or(true),
-                None => true,
-            })
-            .map(|r| {
-                let disk = self.out.join(&r.path);
-                let child_rel = r.path.to_string_lossy().into_owned();
-                let file = match sink::open_regular(&disk) {
-                    Ok(f) => f,
-                    Err(_) => return Partial::default(),
+            .filter(|(_, r)| !skip_recursion(r))
+            .map(|(idx, r)| {
+                let first = match &r.sha256 {
+                    Some(h) => self
+                        .seen
+                        .lock()
+                        .map(|mut s| s.insert(h.clone()))
+                        .unwrap_or(true),
+                    None => true,
                 };
-                let Ok(Some(map)) = map_file(&file) else {
-                    return Partial::default();
-                };
-                if is_program(&map) {
-                    return Partial::default();
+                if !first {
+                    // Identical contents were recursed into elsewhere in this run.
+                    return (
+                        *idx,
+                        Partial {
+                            deduped: true,
+                            ..Default::default()
+                        },
+                    );
                 }
-                let child_base = PathBuf::from(format!("{}.extract", disk.display()));
-                let mut p = self.process(
-                    &map,
-                    &child_rel,
-                    &r.provenance,
-                    &child_base,
-                    depth + 1,
-                    false,
-                );
-                // An extraction folder whose candidates all failed is left empty: noise.
-                if let Some(b) = &p.base_used {
-                    let _ = fs::remove_dir(b);
-                }
-                p.regions.retain(|_| !p.formats.is_empty());
-                p
+                (*idx, self.recurse(r, depth))
             })
             .collect();
-        for c in children {
-            part.merge(c);
+        let mut below: Vec<Partial> = chunks.iter().map(|_| Partial::default()).collect();
+        for (idx, c) in children {
+            if let Some(b) = below.get_mut(idx) {
+                b.merge(c);
+            }
+        }
+        for (chunk, b) in chunks.into_iter().zip(below) {
+            if let Some(cached) = chunk.below {
+                part.merge(Partial::from_part(cached, None));
+                continue;
+            }
+            if let (Some((key, mut entry, dir)), Some(c)) = (chunk.store, self.cache)
+                && cacheable(&entry.own, &b)
+            {
+                entry.below = b.clone().into_part();
+                entry.count();
+                c.put(&key, &entry, Some(&dir));
+            }
+            part.merge(b);
         }
         part
+    }
+
+    /// Recursion into one extracted file: through the cache where it holds this file.
+    fn recurse(&self, r: &FileRecord, depth: u32) -> Partial {
+        let disk = self.out.join(&r.path);
+        let child_rel = r.path.to_string_lossy().into_owned();
+        let child_base = PathBuf::from(format!("{}.extract", disk.display()));
+        let key = match (self.cache, &r.sha256) {
+            (Some(_), Some(sha)) => Some(cache::Cache::key(sha, "file", depth + 1, self.limits)),
+            _ => None,
+        };
+        if let Some(key) = &key
+            && let Some(c) = self.cache
+            && let Some((e, _)) = c.get(key)
+        {
+            // A file whose recursion extracted nothing needs no folder.
+            let base = if e.tree_rel.is_empty() {
+                Some(None)
+            } else {
+                real_dir(&child_base).ok().map(Some)
+            };
+            if let Some(base) = base {
+                let base_rel = base
+                    .as_ref()
+                    .map(|b| {
+                        b.strip_prefix(&self.out)
+                            .unwrap_or(b)
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .unwrap_or_default();
+                let target = base.clone().unwrap_or_else(|| child_base.clone());
+                if let Some(e) = self.replay(
+                    key,
+                    &target,
+                    Path::new(&base_rel),
+                    &child_rel,
+                    &r.provenance,
+                ) {
+                    return Partial::from_part(e.below, base);
+                }
+            }
+        }
+        let file = match sink::open_regular(&disk) {
+            Ok(f) => f,
+            Err(_) => return Partial::default(),
+        };
+        let Ok(Some(map)) = map_file(&file) else {
+            return Partial::default();
+        };
+        if is_program(&map) {
+            return Partial::default();
+        }
+        let mut p = self.process(
+            &map,
+            &child_rel,
+            &r.provenance,
+            &child_base,
+            depth + 1,
+            false,
+        );
+        // An extraction folder whose candidates all failed is left empty: noise.
+        if let Some(b) = &p.base_used {
+            let _ = fs::remove_dir(b);
+        }
+        p.regions.retain(|_| !p.formats.is_empty());
+        if let (Some(key), Some(c)) = (key, self.cache)
+            && cacheable(&cache::Part::default(), &p)
+        {
+            let tree = p.base_used.clone().filter(|b| b.is_dir());
+            let mut entry = cache::Entry {
+                tree_rel: tree
+                    .as_ref()
+                    .map(|b| {
+                        b.strip_prefix(&self.out)
+                            .unwrap_or(b)
+                            .to_string_lossy()
+                            .into_owned()
+                    })
+                    .unwrap_or_default(),
+                file_rel: child_rel,
+                prov: r.provenance.clone(),
+                below: p.clone().into_part(),
+                ..Default::default()
+            };
+            entry.count();
+            c.put(&key, &entry, tree.as_deref());
+        }
+        p
+    }
+
+    /// Links a cached extraction into `dir` and returns its records moved to `dir_rel`
+    /// (and `file_rel`, `prov`), charging the quotas; `None` on a miss, when the quotas
+    /// would not allow it, or when linking fails (the caller then extracts as usual).
+    fn replay(
+        &self,
+        key: &str,
+        dir: &Path,
+        dir_rel: &Path,
+        file_rel: &str,
+        prov: &str,
+    ) -> Option<cache::Entry> {
+        let (mut e, tree) = self.cache?.get(key)?;
+        let files = self.quota.files.fetch_add(e.n_files, Ordering::Relaxed) + e.n_files;
+        let bytes = self.quota.bytes.fetch_add(e.n_bytes, Ordering::Relaxed) + e.n_bytes;
+        let undo = || {
+            self.quota.files.fetch_sub(e.n_files, Ordering::Relaxed);
+            self.quota.bytes.fetch_sub(e.n_bytes, Ordering::Relaxed);
+        };
+        if files > self.limits.max_files || bytes > self.limits.max_total_bytes {
+            undo();
+            return None;
+        }
+        if !e.tree_rel.is_empty() && cache::link_tree(&tree, dir).is_err() {
+            undo();
+            let _ = fs::remove_dir_all(dir);
+            let _ = fs::create_dir_all(dir);
+            return None;
+        }
+        cache::rebase(&mut e, &dir_rel.to_string_lossy(), file_rel, prov);
+        if let Ok(mut seen) = self.seen.lock() {
+            for f in e.own.files.iter().chain(&e.below.files) {
+                if let Some(h) = &f.sha256 {
+                    seen.insert(h.clone());
+                }
+            }
+        }
+        Some(e)
     }
 
     fn err(
