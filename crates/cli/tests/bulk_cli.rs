@@ -109,10 +109,18 @@ fn a_killed_run_resumes_to_the_same_database() {
     // With the content cache, twice (filling it, then served by it): the same database.
     let cache = tmp.path().join("cache");
     for pass in ["fill", "hit"] {
-        let db = tmp.path().join(format!("cached-{pass}.sqlite")).display().to_string();
-        let o = bulk(&[m.to_str().unwrap(), "--cache", cache.to_str().unwrap()], &db, &scratch)
-            .output()
-            .unwrap();
+        let db = tmp
+            .path()
+            .join(format!("cached-{pass}.sqlite"))
+            .display()
+            .to_string();
+        let o = bulk(
+            &[m.to_str().unwrap(), "--cache", cache.to_str().unwrap()],
+            &db,
+            &scratch,
+        )
+        .output()
+        .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         assert_eq!(dump(&db), dump(&full), "cache pass {pass}");
     }

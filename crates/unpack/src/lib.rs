@@ -146,9 +146,10 @@ struct Partial {
     warnings: Vec<String>,
     /// The folder this level's extractions went into, when one was made.
     base_used: Option<PathBuf>,
-    /// A file below was not recursed into because identical contents were elsewhere
-    /// in this run: the result depends on the run, so it is not cached.
-    deduped: bool,
+    /// Contents (SHA-256) below that were not recursed into because an identical file
+    /// was recursed into first: the result depends on the run unless that first copy
+    /// is inside the same cached extraction.
+    deduped: Vec<String>,
 }
 
 impl Partial {
@@ -158,7 +159,7 @@ impl Partial {
         self.errors.extend(o.errors);
         self.regions.extend(o.regions);
         self.warnings.extend(o.warnings);
-        self.deduped |= o.deduped;
+        self.deduped.extend(o.deduped);
     }
 
     fn into_part(self) -> cache::Part {
@@ -179,7 +180,7 @@ impl Partial {
             regions: p.regions,
             warnings: p.warnings,
             base_used,
-            deduped: false,
+            deduped: Vec::new(),
         }
     }
 }
@@ -194,7 +195,20 @@ struct Chunk {
 /// Whether a result may be cached: nothing in it depends on the rest of the run (a
 /// global quota, contents deduplicated elsewhere in the run).
 fn cacheable(own: &cache::Part, below: &Partial) -> bool {
-    !below.deduped
+    // Each skipped duplicate must have its first copy recursed into inside this result:
+    // more files with those contents here than copies skipped.
+    let mut skipped: std::collections::HashMap<&str, usize> = Default::default();
+    for h in &below.deduped {
+        *skipped.entry(h.as_str()).or_default() += 1;
+    }
+    let inside = |h: &str| {
+        own.files
+            .iter()
+            .chain(&below.files)
+            .filter(|f| f.kind == EntryKind::File && f.sha256.as_deref() == Some(h))
+            .count()
+    };
+    skipped.iter().all(|(h, n)| inside(h) > *n)
         && own
             .errors
             .iter()
@@ -669,7 +683,7 @@ impl Run<'_> {
                     return (
                         *idx,
                         Partial {
-                            deduped: true,
+                            deduped: r.sha256.iter().cloned().collect(),
                             ..Default::default()
                         },
                     );
@@ -764,7 +778,9 @@ impl Run<'_> {
             let _ = fs::remove_dir(b);
         }
         p.regions.retain(|_| !p.formats.is_empty());
+        // A file in which nothing was found costs one scan: not worth an entry.
         if let (Some(key), Some(c)) = (key, self.cache)
+            && !p.formats.is_empty()
             && cacheable(&cache::Part::default(), &p)
         {
             let tree = p.base_used.clone().filter(|b| b.is_dir());
