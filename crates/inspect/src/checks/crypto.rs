@@ -6,7 +6,12 @@ use base64::Engine;
 use baseliner_model::Code;
 use baseliner_model::Finding;
 
+use std::collections::HashSet;
+
+use sha2::{Digest, Sha256};
+
 use crate::checks::credentials::pem_blocks;
+use crate::checks::truststore::{SeenCert, TrustStore};
 use crate::codes::finding;
 use crate::context::{Context, text_lines};
 use crate::{Check, CheckOutput, Family};
@@ -26,11 +31,40 @@ impl Check for Crypto {
     fn run(&self, ctx: &Context) -> CheckOutput {
         let mut out = CheckOutput::default();
         out.findings.extend(pem_keys(ctx));
-        out.findings.extend(der_files(ctx));
-        out.findings.extend(pem_certs(ctx));
+        let mut certs = Vec::new();
+        out.findings.extend(der_files(ctx, &mut certs));
+        pem_certs(ctx, &mut certs);
+        out.findings.extend(judge_certs(ctx, certs));
         out.findings.extend(configs(ctx));
         out
     }
+}
+
+/// A certificate as found, with the findings it gets when it is device material.
+struct Cert {
+    seen: SeenCert,
+    device: Vec<Finding>,
+}
+
+/// Splits certificates into trust anchors (one inventory finding) and the device's
+/// own certificates (judged one by one).
+fn judge_certs(ctx: &Context, certs: Vec<Cert>) -> Vec<Finding> {
+    let store = TrustStore::new(ctx);
+    let key_files: HashSet<usize> = ctx
+        .hits("PRIVATE KEY-----")
+        .iter()
+        .map(|h| h.file)
+        .collect();
+    let seen: Vec<SeenCert> = certs.iter().map(|c| c.seen.clone()).collect();
+    let anchor = store.anchors(ctx, &seen, &key_files);
+    let mut out: Vec<Finding> = certs
+        .into_iter()
+        .zip(&anchor)
+        .filter(|(_, a)| !**a)
+        .flat_map(|(c, _)| c.device)
+        .collect();
+    out.extend(store.inventory(ctx, &seen, &anchor, now_unix()));
+    out
 }
 
 /// Decodes the base64 body of a PEM block; `None` when there is no real body.
@@ -213,7 +247,7 @@ fn pem_keys(ctx: &Context) -> Vec<Finding> {
 }
 
 /// DER keys, PKCS#12 stores and dropbear host keys, recognised whole-file.
-fn der_files(ctx: &Context) -> Vec<Finding> {
+fn der_files(ctx: &Context, certs: &mut Vec<Cert>) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (i, e) in ctx.tree.files() {
         if e.size > 64 << 10 || e.size < 32 {
@@ -255,7 +289,7 @@ fn der_files(ctx: &Context) -> Vec<Finding> {
                     && der_seq_len(d) == Some(d.len())
                     && let Ok((_, cert)) = x509_parser::parse_x509_certificate(d)
                 {
-                    findings.extend(cert_findings(ctx, i, 0, &cert));
+                    certs.push(cert_findings(ctx, i, 0, d, &cert));
                 }
             }
         }
@@ -263,8 +297,7 @@ fn der_files(ctx: &Context) -> Vec<Finding> {
     findings
 }
 
-fn pem_certs(ctx: &Context) -> Vec<Finding> {
-    let mut findings = Vec::new();
+fn pem_certs(ctx: &Context, certs: &mut Vec<Cert>) {
     for h in ctx.hits("-----BEGIN CERTIFICATE-----").iter().take(4096) {
         let data = ctx.data(h.file);
         let rest = data.get(h.offset..).unwrap_or(&[]);
@@ -278,18 +311,18 @@ fn pem_certs(ctx: &Context) -> Vec<Finding> {
             continue;
         };
         if let Ok((_, cert)) = x509_parser::parse_x509_certificate(&der) {
-            findings.extend(cert_findings(ctx, h.file, h.offset, &cert));
+            certs.push(cert_findings(ctx, h.file, h.offset, &der, &cert));
         }
     }
-    findings
 }
 
 fn cert_findings(
     ctx: &Context,
     i: usize,
     offset: usize,
+    der: &[u8],
     cert: &x509_parser::certificate::X509Certificate,
-) -> Vec<Finding> {
+) -> Cert {
     use x509_parser::public_key::PublicKey;
     let subject = cert.subject().to_string();
     let issuer = cert.issuer().to_string();
@@ -333,7 +366,10 @@ fn cert_findings(
     {
         weak.push(format!("RSA key of {b} bits"));
     }
-    if sig.contains("md5") || sig.contains("SHA1") || sig.contains("sha1") {
+    // A self-signed CA's own signature is never verified by whoever trusts it: only
+    // the signatures a CA makes on other certificates matter.
+    let root = self_signed && cert.is_ca();
+    if (sig.contains("md5") || sig.contains("SHA1") || sig.contains("sha1")) && !root {
         weak.push(format!("{sig} signature"));
     }
     if expired {
@@ -353,7 +389,18 @@ fn cert_findings(
             ev(),
         ));
     }
-    out
+    Cert {
+        seen: SeenCert {
+            file: i,
+            offset,
+            der_sha256: Sha256::digest(der).into(),
+            subject,
+            is_ca: cert.is_ca(),
+            self_signed,
+            not_after: validity.not_after.timestamp(),
+        },
+        device: out,
+    }
 }
 
 fn now_unix() -> i64 {

@@ -6,4 +6,5 @@ pub mod credentials;
 pub mod crypto;
 pub mod hardening;
 pub mod services;
+pub mod truststore;
 pub mod update;
