@@ -10,6 +10,7 @@ pub mod checks;
 pub mod codes;
 pub mod context;
 pub mod creds;
+pub mod shell;
 pub mod tree;
 
 use std::time::Instant;

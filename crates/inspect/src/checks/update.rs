@@ -1,11 +1,14 @@
 //! Update mechanism: which update clients are present, whether anything verifies
 //! signatures, and downloads that skip TLS verification or use plain HTTP.
 
+use std::collections::{HashMap, HashSet};
+
 use baseliner_model::Code;
-use baseliner_model::Evidence;
+use baseliner_model::{Confidence, Evidence};
 
 use crate::codes::finding;
 use crate::context::{Context, line_at};
+use crate::shell::Script;
 use crate::{Check, CheckOutput, Family};
 
 pub struct Update;
@@ -131,33 +134,7 @@ impl Check for Update {
                 verify,
             ));
         }
-        let mut insecure = Vec::new();
-        for lit in INSECURE {
-            for h in ctx.hits(lit) {
-                let data = ctx.data(h.file);
-                let (start, line) = line_at(data, h.offset);
-                let binary = !crate::context::is_text(data);
-                // In a binary, only a command line that also names wget or curl counts.
-                if binary && !(line.contains("wget") || line.contains("curl"))
-                    || line.trim_start().starts_with('#')
-                {
-                    continue;
-                }
-                if insecure.iter().any(|e: &Evidence| {
-                    e.path
-                        == ctx
-                            .entry(h.file)
-                            .map(|x| x.fs_path.clone())
-                            .unwrap_or_default()
-                        && e.offset == Some(start as u64)
-                }) {
-                    continue;
-                }
-                if insecure.len() < MAX_EVIDENCE {
-                    insecure.push(ctx.evidence(h.file, Some(start as u64), Some(line)));
-                }
-            }
-        }
+        let (insecure, guarded) = insecure_downloads(ctx);
         if !insecure.is_empty() {
             out.findings.push(finding(
                 Code::Upd004,
@@ -167,6 +144,22 @@ impl Check for Update {
                 ),
                 insecure,
             ));
+        }
+        if !guarded.is_empty() {
+            out.findings.push(
+                finding(
+                    Code::Upd004,
+                    format!(
+                        "{} download command(s) that turn TLS certificate verification off only when a configuration setting asks for it",
+                        guarded.len()
+                    ),
+                    guarded,
+                )
+                .with_confidence(
+                    Confidence::Possible,
+                    "each command runs only under a configuration test (the condition is in the evidence): certificate checking is off only where the owner or the vendor sets that option, which the image does not show",
+                ),
+            );
         }
         let mut plain = Vec::new();
         for h in ctx.hits("http://") {
@@ -194,6 +187,96 @@ impl Check for Update {
         }
         out
     }
+}
+
+/// Download commands with TLS verification off: those on the default path, and those
+/// a shell script runs only under a configuration test (evidence says which test).
+fn insecure_downloads(ctx: &Context) -> (Vec<Evidence>, Vec<Evidence>) {
+    let mut insecure: Vec<Evidence> = Vec::new();
+    let mut guarded: Vec<Evidence> = Vec::new();
+    let mut scripts: HashMap<usize, Option<Script>> = HashMap::new();
+    let mut seen: HashSet<(usize, usize)> = HashSet::new();
+    for lit in INSECURE {
+        for h in ctx.hits(lit) {
+            let data = ctx.data(h.file);
+            let (start, line) = line_at(data, h.offset);
+            let binary = !crate::context::is_text(data);
+            // In a binary, only a command line that also names wget or curl counts.
+            if binary && !(line.contains("wget") || line.contains("curl"))
+                || line.trim_start().starts_with('#')
+            {
+                continue;
+            }
+            if !seen.insert((h.file, start)) {
+                continue;
+            }
+            let script = scripts
+                .entry(h.file)
+                .or_insert_with(|| {
+                    (!binary && is_shell_script(ctx, h.file)).then(|| Script::parse(&ascii(data)))
+                })
+                .as_ref();
+            match script.and_then(|s| s.config_condition(h.offset)) {
+                Some(cond) => {
+                    if guarded.len() < MAX_EVIDENCE {
+                        guarded.push(ctx.evidence(
+                            h.file,
+                            Some(start as u64),
+                            Some(format!("only when {}: {line}", clip_cond(&cond))),
+                        ));
+                    }
+                }
+                None => {
+                    if insecure.len() < MAX_EVIDENCE {
+                        insecure.push(ctx.evidence(h.file, Some(start as u64), Some(line)));
+                    }
+                }
+            }
+        }
+    }
+    (insecure, guarded)
+}
+
+/// The script with every non-ASCII byte as `_`: shell syntax is ASCII, and byte
+/// offsets stay those of the file.
+fn ascii(data: &[u8]) -> String {
+    data.iter()
+        .map(|&b| if b < 0x80 { b as char } else { '_' })
+        .collect()
+}
+
+/// A condition short enough to leave room for the line in an excerpt.
+fn clip_cond(c: &str) -> String {
+    if c.chars().count() <= 80 {
+        return c.to_string();
+    }
+    let mut s: String = c.chars().take(79).collect();
+    s.push('…');
+    s
+}
+
+/// A shell script: a `#!` line naming a shell, a `.sh` name, or a text file in an
+/// init, rc or hotplug folder.
+fn is_shell_script(ctx: &Context, i: usize) -> bool {
+    let data = ctx.data(i);
+    if data.starts_with(b"#!") {
+        let first = data.split(|&b| b == b'\n').next().unwrap_or(&[]);
+        let first = String::from_utf8_lossy(first);
+        return ["sh", "ash", "bash", "dash", "ksh", "zsh", "busybox"]
+            .iter()
+            .any(|s| {
+                first
+                    .split(|c: char| c == '/' || c.is_whitespace())
+                    .any(|w| w == *s)
+            });
+    }
+    ctx.entry(i).is_some_and(|e| {
+        e.name().ends_with(".sh")
+            || e.under("init.d")
+            || e.under("rc.d")
+            || e.under("hotplug.d")
+            || e.under("uci-defaults")
+    })
 }
 
 /// A line that fetches updates, packages or firmware over plain HTTP: a download
