@@ -154,3 +154,162 @@ fn bundled_sample_with_its_declaration() {
         ]
     );
 }
+
+/// Unpacks `image` and returns its findings.
+fn findings_of_path(image: &std::path::Path) -> Vec<Finding> {
+    let dir = tempfile::tempdir().unwrap();
+    let report = baseliner_unpack::unpack(
+        image,
+        &dir.path().join("out"),
+        &baseliner_unpack::Limits::default(),
+        None,
+    )
+    .unwrap();
+    baseliner_inspect::inspect(&baseliner_inspect::Tree::from_report(&report)).findings
+}
+
+/// Runs a Debian image builder, or skips naming its package.
+fn build(cmd: &str, package: &str, args: &[&str]) -> Option<()> {
+    let exe = baseliner_testkit::tool(cmd, package).or_else(|| {
+        let p = std::path::Path::new("/usr/sbin").join(cmd);
+        p.is_file().then_some(p)
+    })?;
+    let st = std::process::Command::new(exe)
+        .args(args)
+        .stdout(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert!(st.success(), "{cmd} {args:?}: {st}");
+    Some(())
+}
+
+/// The TP-Link WR841N's own `/etc/passwd` and `/etc/shadow` (one MD5-crypt root hash),
+/// rebuilt by Debian's tools into a read-only squashfs and into a writable jffs2, and
+/// with shadow's "last change" set to 0 (a forced change at first login). The hash is
+/// proof of a universal password only where the image pins it.
+#[test]
+fn a_universal_password_fails_only_where_the_image_pins_it() {
+    let Some(c) = corpus() else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let report = baseliner_unpack::unpack(
+        &c.join("firmware/tplink-wr841nv10-3.16.9.bin"),
+        &tmp.path().join("orig"),
+        &baseliner_unpack::Limits::default(),
+        None,
+    )
+    .unwrap();
+    let src = tmp.path().join("src");
+    std::fs::create_dir_all(src.join("etc")).unwrap();
+    // `/etc/shadow` is a regular file; `/etc/passwd` may be a link to a RAM copy.
+    for name in ["passwd", "shadow"] {
+        let f = report.files.iter().find(|f| {
+            f.fs_path == format!("/etc/{name}") && f.kind == baseliner_unpack::EntryKind::File
+        });
+        match f {
+            Some(f) => {
+                std::fs::copy(report.output_dir.join(&f.path), src.join("etc").join(name)).unwrap();
+            }
+            None => assert_ne!(name, "shadow", "no /etc/shadow in the image"),
+        }
+    }
+    let s = src.to_str().unwrap();
+    let sqfs = tmp.path().join("ro.squashfs");
+    let jffs2 = tmp.path().join("rw.jffs2");
+    let sq = sqfs.to_str().unwrap();
+    if build(
+        "mksquashfs",
+        "squashfs-tools",
+        &[s, sq, "-noappend", "-quiet", "-all-root"],
+    )
+    .is_none()
+    {
+        return;
+    }
+    let jf = jffs2.to_str().unwrap();
+    if build(
+        "mkfs.jffs2",
+        "mtd-utils",
+        &["-r", s, "-o", jf, "-e", "64KiB", "-l"],
+    )
+    .is_none()
+    {
+        return;
+    }
+    let cred001 = |f: &[Finding]| {
+        f.iter()
+            .find(|x| x.code == "CRED-001" && x.detail.contains("`root`"))
+            .cloned()
+            .unwrap_or_else(|| panic!("no CRED-001 for root: {f:#?}"))
+    };
+
+    let ro = findings_of_path(&sqfs);
+    let r = cred001(&ro);
+    assert_eq!(r.confidence, baseliner_model::Confidence::Certain);
+    assert!(
+        r.confidence_reason
+            .as_deref()
+            .unwrap()
+            .contains("read-only squashfs"),
+        "{r:?}"
+    );
+    let v = run("etsi-en-303-645", &ro, None);
+    assert_eq!(status(&v, "5.1-1"), VerdictStatus::Fail);
+
+    let rw = findings_of_path(&jffs2);
+    let r = cred001(&rw);
+    assert_eq!(r.confidence, baseliner_model::Confidence::Likely);
+    assert!(
+        r.confidence_reason
+            .as_deref()
+            .unwrap()
+            .contains("writable jffs2"),
+        "{r:?}"
+    );
+    let v = run("etsi-en-303-645", &rw, None);
+    let p = v.iter().find(|x| x.provision == "5.1-1").unwrap();
+    assert_eq!(p.status, VerdictStatus::Inconclusive, "{p:#?}");
+    assert!(
+        p.reasons.iter().any(|r| r.contains("writable jffs2")),
+        "{:?}",
+        p.reasons
+    );
+    // The weak MD5-crypt scheme is proof whatever the storage.
+    assert_eq!(status(&v, "5.1-3"), VerdictStatus::Fail);
+
+    // A forced change at first login, on the read-only image.
+    let shadow = std::fs::read_to_string(src.join("etc/shadow")).unwrap();
+    let forced: String = shadow
+        .lines()
+        .map(|l| {
+            let mut f: Vec<&str> = l.split(':').collect();
+            if f.len() == 9 && f[0] == "root" {
+                f[2] = "0";
+            }
+            f.join(":") + "\n"
+        })
+        .collect();
+    std::fs::write(src.join("etc/shadow"), forced).unwrap();
+    if build(
+        "mksquashfs",
+        "squashfs-tools",
+        &[s, sq, "-noappend", "-quiet", "-all-root"],
+    )
+    .is_none()
+    {
+        return;
+    }
+    let forced = findings_of_path(&sqfs);
+    let r = cred001(&forced);
+    assert_eq!(r.confidence, baseliner_model::Confidence::Likely);
+    assert!(
+        r.confidence_reason
+            .as_deref()
+            .unwrap()
+            .contains("first login"),
+        "{r:?}"
+    );
+    assert_eq!(
+        status(&run("etsi-en-303-645", &forced, None), "5.1-1"),
+        VerdictStatus::Inconclusive
+    );
+}

@@ -37,6 +37,15 @@ fn tplink_wr841n_universal_root_password() {
     assert!(universal.detail.contains("MD5-crypt"));
     assert!(universal.detail.contains("forces a change"));
     assert!(universal.evidence[0].provenance.contains("squashfs"));
+    // Read-only storage and no forced change at first use: certain.
+    assert_eq!(universal.confidence, baseliner_model::Confidence::Certain);
+    assert!(
+        universal
+            .confidence_reason
+            .as_deref()
+            .is_some_and(|r| r.contains("read-only squashfs")),
+        "{universal:?}"
+    );
     root("CRED-002");
     let bb = ins
         .components

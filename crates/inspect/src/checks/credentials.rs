@@ -4,7 +4,7 @@
 use baseliner_model::Code;
 use std::collections::HashMap;
 
-use baseliner_model::Finding;
+use baseliner_model::{Confidence, Finding};
 use rayon::prelude::*;
 
 use crate::codes::finding;
@@ -54,6 +54,10 @@ impl Check for Credentials {
             "| passwd",
             "|passwd",
             "PRIVATE KEY-----",
+            "passwd -e",
+            "passwd --expire",
+            "chage -d",
+            "chage --lastday",
         ]
     }
     fn run(&self, ctx: &Context) -> CheckOutput {
@@ -76,6 +80,8 @@ struct Account {
     hash: String,
     uid: Option<u32>,
     shell: Option<String>,
+    /// Shadow's "last change" field: `0` forces a change at the next login.
+    last_change: Option<String>,
 }
 
 fn parse_accounts(ctx: &Context, i: usize) -> Vec<Account> {
@@ -111,6 +117,9 @@ fn parse_accounts(ctx: &Context, i: usize) -> Vec<Account> {
             } else {
                 None
             },
+            last_change: (f.len() == 9)
+                .then(|| f.get(2).map(|s| s.trim().to_string()))
+                .flatten(),
         });
     }
     v
@@ -153,6 +162,7 @@ fn accounts(ctx: &Context) -> Vec<Finding> {
     }
     let mut findings = Vec::new();
     let mut to_crack: Vec<&Account> = Vec::new();
+    let change_scripts = forced_change_scripts(ctx);
     for a in &all {
         let (shell, _uid) = shells
             .get(&a.user)
@@ -176,17 +186,20 @@ fn accounts(ctx: &Context) -> Vec<Finding> {
                 ev(),
             )),
             s if s.is_hash() && login_shell(&shell) => {
-                findings.push(finding(
-                    Code::Cred001,
-                    format!(
-                        "account `{}` has a {} password hash baked into the image: every unit ships \
-                         the same password unless the device forces a change at first use \
-                         (not visible in the image; needs the manufacturer's declaration)",
-                        a.user,
-                        s.name()
-                    ),
-                    ev(),
-                ));
+                let (confidence, why) = first_use(ctx, a, &change_scripts);
+                findings.push(
+                    finding(
+                        Code::Cred001,
+                        format!(
+                            "account `{}` has a {} password hash baked into the image: every unit ships \
+                             the same password unless the device forces a change at first use",
+                            a.user,
+                            s.name()
+                        ),
+                        ev(),
+                    )
+                    .with_confidence(confidence, why),
+                );
                 if s.is_weak() {
                     findings.push(finding(
                         Code::Cred002,
@@ -221,6 +234,135 @@ fn accounts(ctx: &Context) -> Vec<Finding> {
         .collect();
     findings.extend(cracked);
     findings
+}
+
+/// Where a file lives on the device, from the innermost file system of its
+/// provenance chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Storage {
+    /// A read-only file system: what the image holds is what every unit runs.
+    ReadOnly(&'static str),
+    /// A RAM disk (an initramfs cpio): every boot starts again from the image.
+    Ram(&'static str),
+    /// Writable flash or disk: the device may change the file after first boot.
+    Writable(&'static str),
+    /// A folder or an archive: the device's storage cannot be told.
+    Unknown,
+}
+
+fn storage(provenance: &str) -> Storage {
+    let last = provenance.split([':', '@']).rev().find_map(|t| match t {
+        "squashfs" => Some(Storage::ReadOnly("squashfs")),
+        "cramfs" => Some(Storage::ReadOnly("cramfs")),
+        "romfs" => Some(Storage::ReadOnly("romfs")),
+        "ambarella_romfs" => Some(Storage::ReadOnly("romfs")),
+        "erofs" => Some(Storage::ReadOnly("erofs")),
+        "vxworks_memfs" => Some(Storage::ReadOnly("VxWorks MemFS")),
+        "cpio" => Some(Storage::Ram("cpio RAM disk")),
+        "jffs2" => Some(Storage::Writable("jffs2")),
+        "ubifs" | "ubi" => Some(Storage::Writable("UBIFS")),
+        "yaffs2" => Some(Storage::Writable("yaffs2")),
+        "ext" => Some(Storage::Writable("ext2/3/4")),
+        "tar" | "zip" | "7z" => Some(Storage::Unknown),
+        _ => None,
+    });
+    last.unwrap_or(Storage::Unknown)
+}
+
+/// Shell scripts that force a password change at the next login (`passwd -e`,
+/// `chage -d 0`), with the line.
+fn forced_change_scripts(ctx: &Context) -> Vec<(usize, usize, String)> {
+    let mut out = Vec::new();
+    for lit in [
+        "passwd -e",
+        "passwd --expire",
+        "chage -d",
+        "chage --lastday",
+    ] {
+        for h in ctx.hits(lit).iter().take(64) {
+            let data = ctx.data(h.file);
+            if !data.starts_with(b"#!") {
+                continue;
+            }
+            let (start, line) = line_at(data, h.offset);
+            let t = line.trim_start();
+            if t.starts_with('#') {
+                continue;
+            }
+            let chage_zero = !lit.starts_with("chage")
+                || t.split_whitespace()
+                    .skip_while(|w| *w != "-d" && *w != "--lastday")
+                    .nth(1)
+                    == Some("0")
+                || t.contains("-d0");
+            if chage_zero {
+                out.push((h.file, start, line));
+            }
+        }
+    }
+    out
+}
+
+/// How sure a universal password hash is the password of every unit, and why:
+/// certain where the image pins it (read-only storage or a RAM disk rebuilt from the
+/// image at every boot) and shows no forced change at first use; likely where the
+/// image shows such a change, or the file is on writable storage or of unknown
+/// storage, where a first-boot step the image does not show may replace it.
+fn first_use(
+    ctx: &Context,
+    a: &Account,
+    changes: &[(usize, usize, String)],
+) -> (Confidence, String) {
+    let path = ctx
+        .entry(a.file)
+        .map(|e| e.fs_path.clone())
+        .unwrap_or_default();
+    if a.last_change.as_deref() == Some("0") {
+        return (
+            Confidence::Likely,
+            format!(
+                "{path} sets the last password change of `{}` to 0, which forces a new password at the first login",
+                a.user
+            ),
+        );
+    }
+    if let Some((f, _, line)) = changes.first() {
+        let at = ctx.entry(*f).map(|e| e.fs_path.clone()).unwrap_or_default();
+        return (
+            Confidence::Likely,
+            format!("{at} forces a password change at the next login (`{line}`)"),
+        );
+    }
+    let prov = ctx
+        .entry(a.file)
+        .map(|e| e.provenance.as_str())
+        .unwrap_or("");
+    match storage(prov) {
+        Storage::ReadOnly(fs) => (
+            Confidence::Certain,
+            format!(
+                "{path} is on a read-only {fs} and nothing in the image forces a change at first use"
+            ),
+        ),
+        Storage::Ram(fs) => (
+            Confidence::Certain,
+            format!(
+                "{path} is in a {fs}, rebuilt from the image at every boot, and nothing in the image forces a change at first use"
+            ),
+        ),
+        Storage::Writable(fs) => (
+            Confidence::Likely,
+            format!(
+                "{path} is on writable {fs}: a first-boot step the image does not show may replace the password (the manufacturer's declaration can say)"
+            ),
+        ),
+        Storage::Unknown => (
+            Confidence::Likely,
+            format!(
+                "the storage of {path} on the device is not known (a folder or an archive): whether a first-boot step replaces the password cannot be told"
+            ),
+        ),
+    }
 }
 
 fn web_auth(ctx: &Context) -> Vec<Finding> {
