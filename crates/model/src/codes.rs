@@ -325,6 +325,48 @@ codes! {
     Vuln003 = "VULN-003", Vulnerabilities, Medium,
         "Other known vulnerability affecting a component",
         "A known vulnerability affects a component (neither known-exploited nor critical).";
+    Net001 = "NET-001", Network, Critical,
+        "Default credential accepted on a network service",
+        "A live login with a credential from the default-credential list (or one the firmware analysis recovered) succeeded on a telnet, SSH, FTP or HTTP service of the device.";
+    Net002 = "NET-002", Network, High,
+        "SNMP agent answers a default community",
+        "The device's SNMP agent answered a v1 or v2c request made with a default community such as `public` or `private`.";
+    Net003 = "NET-003", Network, High,
+        "No protection against password guessing",
+        "A fixed series of failed logins on a login service met neither a growing delay nor a lockout, so guessing is limited only by the network.";
+    Net004 = "NET-004", Network, Low,
+        "Software version disclosed before authentication",
+        "A banner, header or unauthenticated page names a software product with its version, which tells an attacker which known vulnerabilities to try.";
+    Net005 = "NET-005", Network, Medium,
+        "Clear-text login service",
+        "A service that takes a password answers without encryption: telnet, FTP, or an HTTP login (form or basic/digest authentication) over plain HTTP.";
+    Net006 = "NET-006", Network, Medium,
+        "Obsolete TLS protocol version accepted",
+        "A TLS service completed the first handshake step with SSL 3.0, TLS 1.0 or TLS 1.1.";
+    Net007 = "NET-007", Network, Medium,
+        "Weak TLS cipher suite accepted",
+        "A TLS service chose a NULL, anonymous, export, RC4, DES or 3DES cipher suite when offered one.";
+    Net008 = "NET-008", Network, Medium,
+        "Weak certificate served",
+        "The certificate a TLS service presents has an RSA key under 2048 bits, an MD5 or SHA-1 signature, or has expired.";
+    Net009 = "NET-009", Network, Low,
+        "Self-signed certificate served",
+        "The certificate a TLS service presents is self-signed: clients can authenticate the device only by pinning it.";
+    Net010 = "NET-010", Network, Medium,
+        "Weak SSH algorithm offered",
+        "An SSH server offers an obsolete key exchange, cipher, MAC or host-key algorithm (SHA-1 key exchange, CBC, 3DES, arcfour, MD5 or SHA-1 MACs, DSA keys).";
+    Net011 = "NET-011", Network, High,
+        "Network key found in the firmware",
+        "The SSH host key or TLS certificate key the device presents is the public half of a private key shipped in the firmware image, so every unit shares it.";
+    Net012 = "NET-012", Network, Medium,
+        "Unauthenticated configuration or status page",
+        "An HTTP page that shows configuration or status answered without authentication.";
+    Net013 = "NET-013", Network, Info,
+        "Open network port",
+        "A TCP port accepted a connection or a UDP service answered; the list is the device's network attack surface.";
+    Net014 = "NET-014", Network, Info,
+        "Discovery service answers",
+        "An SSDP/UPnP or mDNS responder answered a query sent to the device's own address, announcing the device and its services.";
 }
 
 #[cfg(test)]

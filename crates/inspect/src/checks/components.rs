@@ -410,6 +410,44 @@ impl Acc {
     }
 }
 
+/// Products and versions named in a text seen on the wire (an SSH banner, an HTTP
+/// `Server` header, an FTP greeting), found by the same anchored rules that find
+/// version strings inside firmware binaries, so a version seen by the live probe is
+/// matched against known vulnerabilities exactly like one found in the image.
+/// Returns `(name, version, cpe, purl)` per product found, at most one per product.
+pub fn identify_banner(text: &[u8]) -> Vec<(String, String, String, String)> {
+    let c = &*COMPILED;
+    let text = &text[..text.len().min(8 << 10)];
+    let mut out: Vec<(String, String, String, String)> = Vec::new();
+    for (pi, anchor, re, window) in &c.rules {
+        if *window != 0 {
+            continue;
+        }
+        let Some(p) = PRODUCTS.get(*pi) else { continue };
+        if out.iter().any(|o| o.0 == p.name) {
+            continue;
+        }
+        let a = anchor.as_bytes();
+        let mut from = 0;
+        while let Some(i) = memchr::memmem::find(&text[from..], a) {
+            let at = from + i;
+            let end = (at + RE_WINDOW).min(text.len());
+            if let Some(m) = re.captures(&text[at..end]).and_then(|caps| caps.get(1)) {
+                let version = String::from_utf8_lossy(m.as_bytes()).into_owned();
+                out.push((
+                    p.name.to_string(),
+                    version.clone(),
+                    cpe(p.part, p.vendor, p.product, &version),
+                    format!("pkg:generic/{}@{}", p.name, purl_escape(&version)),
+                ));
+                break;
+            }
+            from = at + 1;
+        }
+    }
+    out
+}
+
 /// CPE 2.3 formatted string; characters CPE reserves are escaped.
 pub fn cpe(part: char, vendor: &str, product: &str, version: &str) -> String {
     let esc = |s: &str| {
@@ -703,6 +741,17 @@ fn package_dbs(ctx: &Context, acc: &mut Acc) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn banners_name_products_like_binaries_do() {
+        let found = identify_banner(b"SSH-2.0-dropbear_2022.83\r\n");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "dropbear");
+        assert_eq!(found[0].1, "2022.83");
+        let found = identify_banner(b"HTTP/1.1 200 OK\r\nServer: lighttpd/1.4.69\r\n");
+        assert_eq!(found[0].1, "1.4.69");
+        assert!(identify_banner(b"Server: webserver\r\n").is_empty());
+    }
 
     #[test]
     fn patterns_compile_and_cpe_escapes() {
