@@ -313,3 +313,109 @@ fn a_universal_password_fails_only_where_the_image_pins_it() {
         VerdictStatus::Inconclusive
     );
 }
+
+fn findings_of_dir(root: &std::path::Path) -> Vec<Finding> {
+    let tree = baseliner_inspect::Tree::from_dir(root).unwrap();
+    baseliner_inspect::inspect(&tree).findings
+}
+
+fn verdict<'a>(v: &'a [Verdict], id: &str) -> &'a Verdict {
+    v.iter().find(|x| x.provision == id).unwrap()
+}
+
+/// The issue's download helper: certificate checking off only when an opt-in setting
+/// is true. 5.3-7 and 5.3-10 are INCONCLUSIVE with the finding and its reason; the
+/// same command on the default path FAILs them as before.
+#[test]
+fn a_download_flag_behind_an_opt_in_setting_does_not_fail_update_provisions() {
+    let helper = r#"#!/bin/sh
+. /lib/functions.sh
+config_load updater
+config_get_bool insecure main allow_insecure 0
+extra=""
+if [ "$insecure" = 1 ]; then
+	extra="--no-check-certificate"
+fi
+wget -q $extra -O /tmp/fw.bin https://updates.example.com/fw.bin && sysupgrade /tmp/fw.bin
+"#;
+    let dir = tempfile::tempdir().unwrap();
+    let write = |p: &str, s: &str| {
+        let f = dir.path().join(p);
+        std::fs::create_dir_all(f.parent().unwrap()).unwrap();
+        std::fs::write(f, s).unwrap();
+    };
+    write("usr/sbin/fw-fetch", helper);
+    write("sbin/sysupgrade", "#!/bin/sh\necho upgrading\n");
+    let f = findings_of_dir(dir.path());
+    let u = f.iter().find(|x| x.code == "UPD-004").expect("UPD-004");
+    assert_eq!(u.confidence, baseliner_model::Confidence::Possible);
+    let v = run("etsi-en-303-645", &f, None);
+    for id in ["5.3-7", "5.3-10", "5.5-1"] {
+        let p = verdict(&v, id);
+        assert_eq!(p.status, VerdictStatus::Inconclusive, "{id}: {p:#?}");
+        assert!(p.findings.iter().any(|c| c == "UPD-004"), "{id}: {p:#?}");
+        assert!(
+            p.reasons.iter().any(|r| r.contains("configuration test")),
+            "{id}: {:?}",
+            p.reasons
+        );
+    }
+    // On the default path: proof, as before.
+    write(
+        "usr/sbin/fw-fetch",
+        &helper.replace("$extra", "--no-check-certificate"),
+    );
+    let f = findings_of_dir(dir.path());
+    let v = run("etsi-en-303-645", &f, None);
+    for id in ["5.3-7", "5.3-10", "5.5-1"] {
+        assert_eq!(status(&v, id), VerdictStatus::Fail, "{id}");
+    }
+}
+
+/// Copies a folder of this machine as an image holds it (symlinks kept as links).
+fn copy_tree(src: &std::path::Path, dst: &std::path::Path) {
+    std::fs::create_dir_all(dst).unwrap();
+    for e in std::fs::read_dir(src).unwrap().flatten() {
+        let (from, to) = (e.path(), dst.join(e.file_name()));
+        let ft = e.file_type().unwrap();
+        if ft.is_symlink() {
+            std::os::unix::fs::symlink(std::fs::read_link(&from).unwrap(), &to).unwrap();
+        } else if ft.is_dir() {
+            copy_tree(&from, &to);
+        } else if ft.is_file() {
+            std::fs::copy(&from, &to).unwrap();
+        }
+    }
+}
+
+/// Debian's CA bundle (SHA-1 self-signed roots and expired ones included) no longer
+/// fails 5.5-1: it is one inventory finding, cited as context.
+#[test]
+fn a_debian_ca_bundle_does_not_fail_secure_communication() {
+    if !std::path::Path::new("/etc/ssl/certs/ca-certificates.crt").is_file() {
+        baseliner_testkit::skip::<()>(
+            "/etc/ssl/certs/ca-certificates.crt is absent (apt-get install ca-certificates)",
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    copy_tree(
+        std::path::Path::new("/etc/ssl/certs"),
+        &dir.path().join("etc/ssl/certs"),
+    );
+    copy_tree(
+        std::path::Path::new("/usr/share/ca-certificates"),
+        &dir.path().join("usr/share/ca-certificates"),
+    );
+    let f = findings_of_dir(dir.path());
+    let crypto: Vec<&Finding> = f
+        .iter()
+        .filter(|x| x.code.as_str().starts_with("CRYPTO"))
+        .collect();
+    assert_eq!(crypto.len(), 1, "{crypto:#?}");
+    assert_eq!(crypto[0].code, "CRYPTO-008");
+    let v = run("etsi-en-303-645", &f, None);
+    let p = verdict(&v, "5.5-1");
+    assert_ne!(p.status, VerdictStatus::Fail, "{p:#?}");
+    assert!(p.context.iter().any(|c| c == "CRYPTO-008"), "{p:#?}");
+}

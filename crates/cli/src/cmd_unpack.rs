@@ -54,12 +54,13 @@ pub fn run(a: UnpackArgs) -> Result<ExitCode> {
         );
     }
     println!(
-        "{} formats, {} files ({} entries) in {}, {} errors, {} unknown regions, {} ms",
+        "{} formats, {} files ({} entries) in {}, {} errors, {} rejected candidates (not errors: listed in the report), {} unknown regions, {} ms",
         report.formats.len(),
         files,
         report.files.len(),
         report.output_dir.display(),
         report.errors.len(),
+        report.rejected.len(),
         report.unknown_regions.len(),
         report.duration_ms
     );

@@ -102,6 +102,11 @@ pub fn inspect_with(tree: &Tree, checks: &[Box<dyn Check>]) -> Inspection {
             hardening = o.hardening;
         }
     }
+    for f in &mut findings {
+        if f.confidence_reason.is_none() {
+            f.confidence_reason = Some(default_reason(f));
+        }
+    }
     // Most severe first, then by code, so reports and diffs are stable.
     findings.sort_by(|a, b| {
         b.severity
@@ -139,6 +144,27 @@ pub fn inspect_with(tree: &Tree, checks: &[Box<dyn Check>]) -> Inspection {
         findings,
         components,
         summary,
+    }
+}
+
+/// What a finding rests on where its check said nothing more: every finding carries
+/// a confidence and the reason for it.
+fn default_reason(f: &Finding) -> String {
+    let at = f
+        .evidence
+        .first()
+        .map(|e| e.path.as_str())
+        .filter(|p| !p.is_empty());
+    match (f.family, at) {
+        (Family::Hardening, _) => {
+            "read from the ELF headers and dynamic sections of the image's own binaries".into()
+        }
+        (_, Some(p)) if f.evidence.len() > 1 => format!(
+            "shown by the image's own files as shipped ({p} and {} more)",
+            f.evidence.len() - 1
+        ),
+        (_, Some(p)) => format!("shown by the image's own file as shipped ({p})"),
+        (_, None) => "shown by the image as shipped".into(),
     }
 }
 

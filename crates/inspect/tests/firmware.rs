@@ -37,6 +37,15 @@ fn tplink_wr841n_universal_root_password() {
     assert!(universal.detail.contains("MD5-crypt"));
     assert!(universal.detail.contains("forces a change"));
     assert!(universal.evidence[0].provenance.contains("squashfs"));
+    // Every finding carries a confidence and the reason for it.
+    for f in &ins.findings {
+        assert!(
+            f.confidence_reason
+                .as_deref()
+                .is_some_and(|r| !r.is_empty()),
+            "{f:#?}"
+        );
+    }
     // Read-only storage and no forced change at first use: certain.
     assert_eq!(universal.confidence, baseliner_model::Confidence::Certain);
     assert!(

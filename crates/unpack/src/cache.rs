@@ -33,6 +33,8 @@ pub(crate) struct Part {
     pub formats: Vec<FormatHit>,
     pub files: Vec<FileRecord>,
     pub errors: Vec<ExtractError>,
+    #[serde(default)]
+    pub rejected: Vec<ExtractError>,
     pub regions: Vec<Region>,
     pub warnings: Vec<String>,
 }
@@ -198,7 +200,7 @@ pub(crate) fn rebase(e: &mut Entry, tree_rel: &str, file_rel: &str, prov: &str) 
             h.provenance = provf(&h.provenance);
             h.extracted_to = h.extracted_to.as_deref().map(pathbuf);
         }
-        for x in &mut part.errors {
+        for x in part.errors.iter_mut().chain(part.rejected.iter_mut()) {
             x.file = path(&x.file);
             x.provenance = provf(&x.provenance);
         }

@@ -33,6 +33,10 @@ pub use sink::{Quota, Sink};
 /// Version of the `--json` listing layout.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Rejected candidates recorded per input file at most: enough to explain what was
+/// tried, bounded for inputs full of false magics.
+const MAX_REJECTED_PER_LEVEL: usize = 256;
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: {source}")]
@@ -142,6 +146,7 @@ struct Partial {
     formats: Vec<FormatHit>,
     files: Vec<FileRecord>,
     errors: Vec<ExtractError>,
+    rejected: Vec<ExtractError>,
     regions: Vec<Region>,
     warnings: Vec<String>,
     /// The folder this level's extractions went into, when one was made.
@@ -157,6 +162,7 @@ impl Partial {
         self.formats.extend(o.formats);
         self.files.extend(o.files);
         self.errors.extend(o.errors);
+        self.rejected.extend(o.rejected);
         self.regions.extend(o.regions);
         self.warnings.extend(o.warnings);
         self.deduped.extend(o.deduped);
@@ -167,6 +173,7 @@ impl Partial {
             formats: self.formats,
             files: self.files,
             errors: self.errors,
+            rejected: self.rejected,
             regions: self.regions,
             warnings: self.warnings,
         }
@@ -177,6 +184,7 @@ impl Partial {
             formats: p.formats,
             files: p.files,
             errors: p.errors,
+            rejected: p.rejected,
             regions: p.regions,
             warnings: p.warnings,
             base_used,
@@ -302,6 +310,7 @@ pub fn unpack_cached(
         formats: result.formats,
         files: result.files,
         errors: result.errors,
+        rejected: result.rejected,
         unknown_regions: result.regions,
         warnings: result.warnings,
         duration_ms: started.elapsed().as_millis() as u64,
@@ -567,7 +576,8 @@ impl Run<'_> {
                     continue;
                 }
             }
-            let (errors_before, warnings_before) = (part.errors.len(), part.warnings.len());
+            let (errors_before, rejected_before, warnings_before) =
+                (part.errors.len(), part.rejected.len(), part.warnings.len());
             let input_len = probe.len.unwrap_or((data.len() - start) as u64);
             let t = Instant::now();
             let mut sink = Sink::new(
@@ -577,10 +587,12 @@ impl Run<'_> {
                 hop.clone(),
                 input_len,
             );
+            let mut panicked = false;
             let outcome = catch_unwind(AssertUnwindSafe(|| {
                 fmt.extract(data, start, &probe, &mut sink)
             }))
             .unwrap_or_else(|_| {
+                panicked = true;
                 Err(Error::bad(
                     "the extractor panicked (a bug: please report it with this image)",
                 ))
@@ -598,12 +610,23 @@ impl Run<'_> {
             let consumed = match outcome {
                 Ok(n) => Some(n),
                 Err(e) => {
-                    if wrote || probe.confidence == Confidence::Strong {
-                        part.errors
-                            .push(self.err(rel, prov, start, fmt.name(), e.to_string()));
+                    // An error is what the user must know: something came out and then
+                    // failed, a limit stopped it, an extractor bug, or a format the probe
+                    // validated over its whole extent (or the input itself) that did not
+                    // decode. Anything else was a candidate that only looked right.
+                    let recognised = wrote
+                        || panicked
+                        || matches!(e, Error::Quota(_))
+                        || probe.confidence == Confidence::Strong
+                            && (probe.len.is_some() || top && start == 0);
+                    let x = self.err(rel, prov, start, fmt.name(), e.to_string());
+                    if recognised {
+                        part.errors.push(x);
                         if let (Error::Quota(q), Some(last)) = (&e, part.errors.last_mut()) {
                             last.quota = Some(q.quota);
                         }
+                    } else if part.rejected.len() < MAX_REJECTED_PER_LEVEL {
+                        part.rejected.push(x);
                     }
                     None
                 }
@@ -646,6 +669,7 @@ impl Run<'_> {
                     own: cache::Part {
                         files: records.clone(),
                         errors: part.errors[errors_before..].to_vec(),
+                        rejected: part.rejected[rejected_before..].to_vec(),
                         warnings: part.warnings[warnings_before..].to_vec(),
                         ..Default::default()
                     },

@@ -111,7 +111,14 @@ pub struct Report {
     pub output_dir: PathBuf,
     pub formats: Vec<FormatHit>,
     pub files: Vec<FileRecord>,
+    /// What the user must know: a recognised format that failed (in whole or in
+    /// part), a quota or depth limit that stopped an extraction, an extractor bug.
     pub errors: Vec<ExtractError>,
+    /// Candidates whose probe looked right but whose data did not decode and nothing
+    /// came out of (a zstd magic inside a decompressed kernel's code): recorded with
+    /// the reason, never shown as errors. Additive: older reports without it parse.
+    #[serde(default)]
+    pub rejected: Vec<ExtractError>,
     pub unknown_regions: Vec<Region>,
     /// Non-fatal notes (clamped paths, skipped entries), each naming its file.
     pub warnings: Vec<String>,
