@@ -316,3 +316,25 @@ mod tests {
         assert!(c.contains(&("root", "vizxv")));
     }
 }
+
+/// The `(user, password)` pairs the credential checks recovered, read back from the
+/// CRED-004 findings this crate writes (`the password of account `u` is `p``,
+/// `the web password of `u` is `p``), so that a live probe can try them first.
+pub fn recovered(findings: &[baseliner_model::Finding]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![];
+    for f in findings
+        .iter()
+        .filter(|f| f.code == baseliner_model::Code::Cred004)
+    {
+        let ticks: Vec<&str> = f.detail.split('`').collect();
+        // [prefix, user, " is ", password, suffix]
+        if ticks.len() >= 5 && ticks[2].trim() == "is" {
+            let pw = if ticks[3] == "(empty)" { "" } else { ticks[3] };
+            let pair = (ticks[1].to_string(), pw.to_string());
+            if !out.contains(&pair) {
+                out.push(pair);
+            }
+        }
+    }
+    out
+}
