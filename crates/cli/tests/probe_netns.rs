@@ -178,8 +178,11 @@ impl Lab {
             .args(["netns", "exec", &self.lab])
             .arg(bin())
             .args(args)
-            .arg("--json")
-            .arg(&json)
+            .args(if args.first() == Some(&"probe") {
+                vec!["--json".to_string(), json.display().to_string()]
+            } else {
+                vec![]
+            })
             .output()
             .expect("run baseliner probe");
         let secs = started.elapsed().as_secs_f64();
@@ -200,6 +203,14 @@ impl Lab {
         }
         let captured = captured.expect("tcpdump reported its count");
         assert!(captured == 0, "packets to other hosts: {stray_lines}");
+        if args.first() != Some(&"probe") {
+            assert!(
+                out.status.success(),
+                "{stdout}\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            return (Value::Null, captured, secs);
+        }
         let text = std::fs::read_to_string(&json).unwrap_or_else(|_| {
             panic!(
                 "no JSON; stdout:\n{stdout}\nstderr:\n{}",
@@ -566,4 +577,128 @@ fn hardened_device_shows_nothing_and_earns_pass() {
         "PASS",
         "tls/ssh audits are not complete tests of 5.5-1"
     );
+}
+
+/// `assess --probe`: the firmware's private key served by the live device is found
+/// on the wire (NET-011, 5.4-3 FAIL from the live test too), the credentials the
+/// firmware analysis cracked are tried first, and the live tests join the assessment.
+#[test]
+fn assess_probe_compares_firmware_keys_and_uses_firmware_credentials() {
+    if need(&[
+        ("openssl", "openssl"),
+        ("tcpdump", "tcpdump"),
+        ("ip", "iproute2"),
+    ])
+    .is_none()
+    {
+        return;
+    }
+    let sample = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../samples/router-fw.bin");
+    let Some(mut lab) = Lab::new("a", 3) else {
+        return;
+    };
+    accounts(&lab, None);
+    let d = lab.dir.path().to_path_buf();
+    // The device serves TLS with the key its firmware ships.
+    let unpacked = d.join("unpacked");
+    let ok = Command::new(bin())
+        .args(["unpack", "--out"])
+        .arg(&unpacked)
+        .arg(&sample)
+        .output()
+        .unwrap();
+    assert!(ok.status.success());
+    let key = walk(&unpacked)
+        .into_iter()
+        .find(|p| p.ends_with("etc/ssl/private/device.key"))
+        .expect("device.key in the sample");
+    openssl(&format!(
+        "req -x509 -new -key {} -subj /CN=router -days 30 -out {} 2>/dev/null",
+        key.display(),
+        d.join("fw.crt").display()
+    ));
+    let _ = lab.start(&format!(
+        "openssl s_server -quiet -accept 443 -cipher DEFAULT:@SECLEVEL=0 -cert {} -key {} -www",
+        d.join("fw.crt").display(),
+        key.display()
+    ));
+    lab.wait_tcp(443);
+    let out_dir = d.join("report");
+    let (_, _, secs) = {
+        // `assess` writes assessment.json; run it through the same capture.
+        let args = [
+            "assess",
+            sample.to_str().unwrap(),
+            "--out",
+            out_dir.to_str().unwrap(),
+            "--probe",
+            lab.dev_ip,
+            "--ports",
+            "22,23,80,443",
+            "--no-udp",
+            "--budget",
+            "60",
+            "--db",
+            "/nonexistent/kb.sqlite",
+        ];
+        lab.probe(&args)
+    };
+    let a: Value =
+        serde_json::from_str(&std::fs::read_to_string(out_dir.join("assessment.json")).unwrap())
+            .unwrap();
+    eprintln!("assess --probe in {secs:.1} s");
+    let f = a["findings"].as_array().unwrap();
+    let net011 = f
+        .iter()
+        .find(|x| x["code"] == "NET-011")
+        .unwrap_or_else(|| panic!("no NET-011: {:#?}", a["live_tests"]));
+    assert!(
+        net011["detail"].as_str().unwrap().contains("device.key"),
+        "{net011:#}"
+    );
+    let tests = a["live_tests"].as_array().unwrap();
+    let tls = tests.iter().find(|t| t["id"] == "tls-audit").unwrap();
+    assert_eq!(tls["outcome"], "failed");
+    let creds = tests
+        .iter()
+        .find(|t| t["id"] == "default-credentials")
+        .unwrap();
+    assert!(
+        !creds["scope"]
+            .as_str()
+            .unwrap()
+            .contains("(0 from the firmware)"),
+        "{creds:#}"
+    );
+    let v = a["verdicts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["provision"] == "5.4-3" && v["scheme"].as_str().is_some())
+        .unwrap();
+    assert_eq!(v["status"], "FAIL");
+    assert!(
+        v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|c| c == "NET-011"),
+        "{v:#}"
+    );
+}
+
+fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
+    let mut out = vec![];
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let p = e.path();
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
