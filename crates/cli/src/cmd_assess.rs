@@ -56,6 +56,43 @@ pub struct AssessArgs {
     pub registry: String,
     #[command(flatten)]
     pub limits: LimitArgs,
+    /// Also test this running device over the network (see `baseliner probe`): its
+    /// findings and live tests join the assessment, and the credentials and keys
+    /// found in the firmware are tried and compared on the wire.
+    #[arg(long, value_name = "HOST")]
+    pub probe: Option<String>,
+    #[command(flatten)]
+    pub probe_opts: crate::cmd_probe::ProbeOpts,
+}
+
+/// The live probe the engine runs after inspection, with the firmware's hints.
+struct CliProbe {
+    target: baseliner_probe::Target,
+    opts: baseliner_probe::Options,
+}
+
+impl baseliner_engine::LiveProbe for CliProbe {
+    fn run(&self, hints: &baseliner_engine::FirmwareHints) -> baseliner_model::LiveEvidence {
+        let mut o = self.opts.clone();
+        o.firmware_credentials = hints.credentials.clone();
+        for (provenance, path) in &hints.key_files {
+            let Ok(data) = std::fs::read(path) else {
+                continue;
+            };
+            for id in baseliner_probe::keys::from_private_key_file(&data) {
+                o.firmware_keys.push(baseliner_probe::keys::FirmwareKey {
+                    provenance: provenance.clone(),
+                    id,
+                });
+            }
+        }
+        eprintln!(
+            "probe: {} credential(s) and {} key(s) from the firmware",
+            o.firmware_credentials.len(),
+            o.firmware_keys.len()
+        );
+        baseliner_probe::probe(&self.target, &o, &crate::cmd_probe::Steps).live
+    }
 }
 
 pub fn run(a: AssessArgs) -> Result<ExitCode> {
@@ -75,9 +112,19 @@ pub fn run(a: AssessArgs) -> Result<ExitCode> {
     .with_stale_after_days(a.stale_after);
     let unpacked = baseliner_engine::outdir::prepare(&a.out)?;
     let progress = Progress::new();
+    let live_probe = match &a.probe {
+        Some(host) => Some(CliProbe {
+            target: a.probe_opts.target(host)?,
+            opts: a.probe_opts.options()?,
+        }),
+        None => None,
+    };
     let mut request = Request::new(Image::Path(&a.image), &unpacked, &profile);
     request.declaration = declaration.as_ref();
     request.limits = a.limits.limits();
+    request.probe = live_probe
+        .as_ref()
+        .map(|p| p as &dyn baseliner_engine::LiveProbe);
     let mut run = engine.assess(&request, &progress)?;
     let written = run.write(&a.out, key.as_ref(), &a.registry, &progress)?;
     progress.finish();

@@ -15,6 +15,7 @@ mod cmd_declare;
 mod cmd_inspect;
 mod cmd_keys;
 mod cmd_label;
+mod cmd_probe;
 mod cmd_sbom;
 mod cmd_unpack;
 
@@ -52,6 +53,9 @@ enum Cmd {
     Keys(cmd_keys::KeysArgs),
     /// Make a label from an assessment, or verify a signed label.json.
     Label(cmd_label::LabelArgs),
+    /// Live checks of one lab device over the network: open ports, banners, default
+    /// credentials, SSH/TLS/HTTP audits, brute-force protection.
+    Probe(cmd_probe::ProbeArgs),
 }
 
 /// Quotas that bound what a hostile image can make baseliner write.
@@ -124,6 +128,7 @@ fn main() -> ExitCode {
         Cmd::Declare(a) => cmd_declare::run(a),
         Cmd::Keys(a) => cmd_keys::run(a),
         Cmd::Label(a) => cmd_label::run(a),
+        Cmd::Probe(a) => cmd_probe::run(a),
     };
     match result {
         Ok(code) => code,

@@ -91,6 +91,22 @@ pub trait Observer: Sync {
 pub struct Silent;
 impl Observer for Silent {}
 
+/// What the firmware analysis hands to a live probe of the same device: credentials
+/// it recovered (tried first) and the private-key files it found (compared with the
+/// keys the device presents).
+#[derive(Debug, Clone, Default)]
+pub struct FirmwareHints {
+    pub credentials: Vec<(String, String)>,
+    /// (evidence provenance, file on disk in the unpacked tree)
+    pub key_files: Vec<(String, PathBuf)>,
+}
+
+/// A live probe the pipeline runs after inspection, so that it can use what the
+/// firmware showed; the CLI implements it with `baseliner-probe`.
+pub trait LiveProbe: Sync {
+    fn run(&self, hints: &FirmwareHints) -> LiveEvidence;
+}
+
 /// The firmware image to assess.
 #[derive(Debug, Clone, Copy)]
 pub enum Image<'a> {
@@ -114,6 +130,9 @@ pub struct Request<'a> {
     pub device: Option<DeviceIdentity>,
     /// Evidence from a live test of a lab device.
     pub live: Option<&'a LiveEvidence>,
+    /// A live probe to run after inspection with the firmware's hints (its evidence
+    /// is used like `live`; `live` wins when both are given).
+    pub probe: Option<&'a dyn LiveProbe>,
     /// A content-addressed cache of extractions shared across images (bulk mode).
     pub cache: Option<&'a baseliner_unpack::cache::Cache>,
     /// The assessment date (support periods, certificate expiry).
@@ -131,6 +150,7 @@ impl<'a> Request<'a> {
             limits: Limits::default(),
             device: None,
             live: None,
+            probe: None,
             cache: None,
             today: Date::today(),
         }
@@ -309,10 +329,25 @@ impl Engine {
         })?;
 
         obs.stage("inspect");
-        let mut inspection: Inspection = timings.run("inspect", || {
-            Ok(baseliner_inspect::inspect(&Tree::from_report(&report)))
-        })?;
-        if let Some(live) = req.live {
+        let tree = Tree::from_report(&report);
+        let mut inspection: Inspection =
+            timings.run("inspect", || Ok(baseliner_inspect::inspect(&tree)))?;
+        let probed = match (req.live, req.probe) {
+            (None, Some(p)) => {
+                obs.stage("probe");
+                let hints = firmware_hints(&inspection, &tree);
+                let started = Instant::now();
+                let live = p.run(&hints);
+                timings.0.push(StageTiming {
+                    stage: "probe".into(),
+                    millis: started.elapsed().as_millis() as u64,
+                });
+                Some(live)
+            }
+            _ => None,
+        };
+        let live_used = req.live.or(probed.as_ref());
+        if let Some(live) = live_used {
             inspection.findings.extend(live.findings.iter().cloned());
             inspection
                 .components
@@ -360,7 +395,7 @@ impl Engine {
                 components: inspection.components,
                 findings: inspection.findings,
                 vulnerabilities,
-                live_tests: req.live.map(|l| l.tests.clone()).unwrap_or_default(),
+                live_tests: live_used.map(|l| l.tests.clone()).unwrap_or_default(),
                 declaration: req.declaration,
                 timings: Vec::new(),
                 tool_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -410,6 +445,29 @@ impl Run {
         let mut first = baseliner_report::outputs::write(&a, dir, [Output::AssessmentJson])?;
         first.append(&mut written);
         Ok(first)
+    }
+}
+
+/// Credentials the inspection recovered and the private-key files it found.
+fn firmware_hints(inspection: &Inspection, tree: &Tree) -> FirmwareHints {
+    use baseliner_model::Code;
+    let mut key_files = vec![];
+    for f in &inspection.findings {
+        if !matches!(f.code, Code::Crypto001 | Code::Cred008) {
+            continue;
+        }
+        for e in &f.evidence {
+            if let Some(entry) = tree.entries.iter().find(|x| x.provenance == e.provenance)
+                && !key_files.iter().any(|(p, _)| p == &e.provenance)
+            {
+                key_files.push((e.provenance.clone(), entry.disk.clone()));
+            }
+        }
+    }
+    key_files.truncate(256);
+    FirmwareHints {
+        credentials: baseliner_inspect::creds::recovered(&inspection.findings),
+        key_files,
     }
 }
 

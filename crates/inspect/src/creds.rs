@@ -263,6 +263,28 @@ fn push64(out: &mut String, mut v: u32, n: usize) {
     }
 }
 
+/// The `(user, password)` pairs the credential checks recovered, read back from the
+/// CRED-004 findings this crate writes (`the password of account `u` is `p``,
+/// `the web password of `u` is `p``), so that a live probe can try them first.
+pub fn recovered(findings: &[baseliner_model::Finding]) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = vec![];
+    for f in findings
+        .iter()
+        .filter(|f| f.code == baseliner_model::Code::Cred004)
+    {
+        let ticks: Vec<&str> = f.detail.split('`').collect();
+        // [prefix, user, " is ", password, suffix]
+        if ticks.len() >= 5 && ticks[2].trim() == "is" {
+            let pw = if ticks[3] == "(empty)" { "" } else { ticks[3] };
+            let pair = (ticks[1].to_string(), pw.to_string());
+            if !out.contains(&pair) {
+                out.push(pair);
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -314,5 +336,26 @@ mod tests {
         assert!(c.len() > 300 && c.len() < 1000, "{}", c.len());
         assert!(c.contains(&("root", "xc3511")));
         assert!(c.contains(&("root", "vizxv")));
+    }
+
+    #[test]
+    fn recovered_reads_back_the_cracked_findings() {
+        let f = baseliner_model::Finding::new(
+            baseliner_model::Code::Cred004,
+            "the password of account `root` is `xc3511`, a well-known default from the shipped list",
+            vec![],
+        );
+        let w = baseliner_model::Finding::new(
+            baseliner_model::Code::Cred004,
+            "the web password of `admin` is `(empty)`, a well-known default",
+            vec![],
+        );
+        assert_eq!(
+            super::recovered(&[f, w]),
+            vec![
+                ("root".into(), "xc3511".into()),
+                ("admin".into(), String::new())
+            ]
+        );
     }
 }

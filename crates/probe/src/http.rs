@@ -356,12 +356,15 @@ pub fn login(
                 160,
                 Some(pass),
             );
+            // The page answered 401 without credentials: any other answer short of a
+            // server error means the credential was accepted (a 403 then is
+            // authorisation, not authentication).
             match r.status {
-                200..=399 => Login::Success(format!("GET {path} as {user}: {ex}")),
-                401 | 403 => Login::Rejected {
+                401 => Login::Rejected {
                     elapsed: t0.elapsed(),
                     transcript: ex,
                 },
+                100..=499 => Login::Success(format!("GET {path} as {user}: {ex}")),
                 _ => Login::Unclear(ex),
             }
         }

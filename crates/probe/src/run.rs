@@ -243,6 +243,8 @@ impl Ctx<'_> {
     fn find(&mut self, code: Code, detail: String, ev: Vec<Evidence>) {
         self.findings.push(Finding::new(code, detail, ev));
     }
+    // One call per test, each argument a field of the LiveTest it records.
+    #[allow(clippy::too_many_arguments)]
     fn test(
         &mut self,
         id: &str,
