@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Component, Finding, LiveTest, VulnMatch};
 
 /// Version of the assessment JSON contract (semver: major bumps break readers).
-pub const ASSESSMENT_SCHEMA_VERSION: &str = "2.0.0";
+pub const ASSESSMENT_SCHEMA_VERSION: &str = "2.1.0";
 
 /// Outcome for one provision.
 ///
