@@ -8,6 +8,7 @@
 //! `baseliner-report`. Nothing here prints: progress goes to an [`Observer`], and
 //! what the user must know comes back as [`Note`]s.
 
+pub mod build_date;
 pub mod identity;
 pub mod outdir;
 
@@ -371,6 +372,13 @@ impl Engine {
                 device_identity(req.declaration, map.as_deref().unwrap_or(&[]), &report)
             }
         };
+        let built = std::fs::File::open(&path)
+            .ok()
+            .and_then(|f| baseliner_unpack::map_file(&f).ok().flatten())
+            .and_then(|map| {
+                let today = req.today.to_string();
+                build_date::build_date(&map, &report, &today)
+            });
         let mut notes = vec![];
         let vulnerabilities = timings.run("vulns", || {
             self.vulnerabilities(&inspection.components, device.as_ref())
@@ -389,8 +397,8 @@ impl Engine {
                     name,
                     sha256: report.image_sha256.clone(),
                     size: report.image_size,
-                    build_date: None,
-                    build_date_source: None,
+                    build_date: built.as_ref().map(|b| b.0.clone()),
+                    build_date_source: built.map(|b| b.1),
                 },
                 components: inspection.components,
                 findings: inspection.findings,

@@ -181,6 +181,24 @@ pub struct Component {
     pub properties: std::collections::BTreeMap<String, String>,
 }
 
+/// Keys of [`Component::properties`] that more than one stage reads.
+pub mod props {
+    /// Which kind of evidence decided the version: `package-db`, `build-metadata`,
+    /// `binary-string` or `file-name` (most trustworthy first).
+    pub const VERSION_SOURCE: &str = "baseliner:version-source";
+    /// Package manager whose database listed it: `dpkg`, `opkg` or `apk`.
+    pub const PACKAGE_MANAGER: &str = "package:manager";
+    /// The package's name in that database (`libssl3`).
+    pub const PACKAGE_NAME: &str = "package:name";
+    /// The package's full version as the database states it (`1:1.35.0-4+deb12u1`).
+    pub const PACKAGE_VERSION: &str = "package:version";
+    /// The source package it was built from (`openssl` for `libssl3`), where stated.
+    pub const PACKAGE_SOURCE: &str = "package:source";
+    /// The distribution and release it was built for (`debian:12`, `alpine:v3.18`,
+    /// `openwrt:23.05.2`), from the version (`+deb12u1`) or the image's release file.
+    pub const PACKAGE_DISTRO: &str = "package:distro";
+}
+
 /// VEX status of a vulnerability for the product (CycloneDX/OpenVEX vocabulary).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
@@ -220,6 +238,11 @@ pub enum IdentitySource {
     BinaryString,
     /// A package database in the image (opkg, dpkg, apk, rpm).
     PackageDb,
+    /// What the build wrote down: a kernel's `/lib/modules/<release>/` folder, a
+    /// distribution kernel's package version in its banner.
+    BuildMetadata,
+    /// A library's file name (`libuClibc-0.9.33.2.so`), the weakest evidence.
+    FileName,
     /// The manufacturer's declaration.
     Declaration,
     /// A vendor header of the image (model and version fields).
@@ -233,6 +256,8 @@ impl IdentitySource {
         match self {
             IdentitySource::BinaryString => "binary-string",
             IdentitySource::PackageDb => "package-db",
+            IdentitySource::BuildMetadata => "build-metadata",
+            IdentitySource::FileName => "file-name",
             IdentitySource::Declaration => "declaration",
             IdentitySource::VendorHeader => "vendor-header",
             IdentitySource::Network => "network",
@@ -308,16 +333,14 @@ pub use assessment::{
     VerdictStatus, VerdictSummary, assessment_schema,
 };
 
-/// Current UTC time as RFC 3339 with second precision (`2026-11-23T03:05:00Z`), the
-/// one clock format every output of the tool uses.
-pub fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    let days = i64::try_from(secs / 86_400).unwrap_or(0);
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
+/// The UTC day (`YYYY-MM-DD`) of a Unix time.
+pub fn utc_date(secs: u64) -> String {
+    let (y, m, d) = civil(i64::try_from(secs / 86_400).unwrap_or(0));
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// (year, month, day) of days since 1970-01-01 (Howard Hinnant's civil_from_days).
+fn civil(days: i64) -> (i64, i64, i64) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -326,7 +349,18 @@ pub fn now_rfc3339() -> String {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+/// Current UTC time as RFC 3339 with second precision (`2026-11-23T03:05:00Z`), the
+/// one clock format every output of the tool uses.
+pub fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let rem = secs % 86_400;
+    let (y, m, d) = civil(i64::try_from(secs / 86_400).unwrap_or(0));
     format!(
         "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
         rem / 3600,

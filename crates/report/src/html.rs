@@ -355,7 +355,10 @@ pub fn render_html(a: &Assessment) -> String {
     if a.vulnerabilities.is_empty() {
         o.push_str(r#"<p class="muted">No known vulnerabilities matched (this depends on the knowledge base used).</p>"#);
     } else {
-        o.push_str("<table><thead><tr><th>Id</th><th>Component</th><th>CVSS</th><th>KEV</th><th>VEX</th><th>Summary</th></tr></thead><tbody>");
+        if let Some(line) = crate::build_time_sentence(a) {
+            let _ = write!(o, "<p>{}</p>", esc(&line));
+        }
+        o.push_str("<table><thead><tr><th>Id</th><th>Component</th><th>CVSS</th><th>KEV</th><th>VEX</th><th>Published</th><th>Summary</th></tr></thead><tbody>");
         let mut vulns: Vec<_> = a.vulnerabilities.iter().collect();
         vulns.sort_by(|x, y| {
             y.kev.cmp(&x.kev).then(
@@ -367,7 +370,7 @@ pub fn render_html(a: &Assessment) -> String {
         for v in vulns {
             let _ = write!(
                 o,
-                "<tr><td><code>{}</code></td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td>{} {}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 esc(&v.id),
                 esc(&v.component),
                 esc(&v.version),
@@ -378,6 +381,7 @@ pub fn render_html(a: &Assessment) -> String {
                     ""
                 },
                 esc(v.vex_status.as_str()),
+                esc(&crate::published_text(a, v)),
                 esc(&v.summary),
             );
         }

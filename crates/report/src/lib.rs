@@ -31,6 +31,38 @@ pub const ASSESSMENT_SCHEMA: &str = include_str!("../../../schemas/assessment.sc
 pub const DISCLAIMER: &str = "A self-assessment by baseliner, not a certificate: FAIL comes from evidence, PASS only from a complete live test, DECLARED from the manufacturer's word.";
 
 /// The overall result in words that say what it rests on.
+/// The firmware's build date and how many vulnerabilities that may affect it were
+/// public by then (those are evidence that updates were late, EN 303 645 5.3-8).
+pub fn public_at_build(a: &Assessment) -> Option<(String, usize)> {
+    let built = a.image.build_date.clone()?;
+    let n = a
+        .vulnerabilities
+        .iter()
+        .filter(|v| v.may_affect() && v.published.as_deref().is_some_and(|p| p <= built.as_str()))
+        .count();
+    Some((built, n))
+}
+
+/// One sentence on the build date and what it separates, for the reports.
+pub fn build_time_sentence(a: &Assessment) -> Option<String> {
+    let (built, n) = public_at_build(a)?;
+    let src = a.image.build_date_source.as_deref().unwrap_or("the image");
+    let open = a.vulnerabilities.iter().filter(|v| v.may_affect()).count();
+    Some(format!(
+        "Firmware built {built} ({src}): {n} of the {open} vulnerabilities that may affect it were public by then (evidence that updates were not timely); the others were published later (current risk only)."
+    ))
+}
+
+/// A match's publication date and whether it was public when the firmware was built.
+pub fn published_text(a: &Assessment, v: &baseliner_model::VulnMatch) -> String {
+    match (v.published.as_deref(), a.image.build_date.as_deref()) {
+        (Some(p), Some(b)) if p <= b => format!("{p} (before build)"),
+        (Some(p), Some(_)) => format!("{p} (after build)"),
+        (Some(p), None) => p.to_string(),
+        (None, _) => String::new(),
+    }
+}
+
 pub fn outcome_sentence(a: &Assessment) -> String {
     let s = &a.summary;
     match s.outcome {

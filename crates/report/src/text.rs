@@ -53,9 +53,12 @@ pub fn render_text(a: &Assessment, color: bool) -> String {
     let sev = |x: Severity| a.findings.iter().filter(|f| f.severity == x).count();
     let vulns = if s.vulnerabilities_checked {
         format!(
-            "{} ({} KEV)",
+            "{} ({} KEV{})",
             a.vulnerabilities.len(),
-            a.vulnerabilities.iter().filter(|v| v.kev).count()
+            a.vulnerabilities.iter().filter(|v| v.kev).count(),
+            crate::public_at_build(a)
+                .map(|(d, n)| format!(", {n} public when built {d}"))
+                .unwrap_or_default()
         )
     } else {
         "not checked (no knowledge base)".to_string()

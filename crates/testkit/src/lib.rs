@@ -106,6 +106,109 @@ pub mod sweep {
     }
 }
 
+/// The clean Debian reference image (issue 10), built by `debref.sh` beside this file
+/// into `out` from current Debian packages (cached outside the repository, see the
+/// script): `out/image.squashfs`, its tree `out/root` and `out/packages.tsv` (package,
+/// version). Skips (fails under CI) where the tools or the packages are not there.
+#[track_caller]
+pub fn debian_reference(out: &Path) -> Option<PathBuf> {
+    for (t, pkg) in [
+        ("apt-get", "apt"),
+        ("dpkg-deb", "dpkg"),
+        ("mksquashfs", "squashfs-tools"),
+    ] {
+        tool(t, pkg)?;
+    }
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("debref.sh");
+    match std::process::Command::new("bash")
+        .arg(&script)
+        .arg(out)
+        .output()
+    {
+        Ok(o) if o.status.success() => Some(out.join("image.squashfs")),
+        Ok(o) => skip(format!(
+            "the Debian reference image could not be built ({}): {}",
+            script.display(),
+            String::from_utf8_lossy(&o.stderr).trim()
+        )),
+        Err(e) => skip(format!("cannot run {}: {e}", script.display())),
+    }
+}
+
+/// Where Debian packages for tests are kept between runs, outside the repository:
+/// `$DEBREF_CACHE`, else `/var/cache/baseliner-debref` where writable, else
+/// `~/.cache/baseliner-debref` (the same folder `debref.sh` uses).
+pub fn debian_cache() -> PathBuf {
+    if let Some(d) = std::env::var_os("DEBREF_CACHE").filter(|d| !d.is_empty()) {
+        return PathBuf::from(d);
+    }
+    let sys = Path::new("/var/cache/baseliner-debref");
+    if std::fs::create_dir_all(sys).is_ok() && tempfile_probe(sys) {
+        return sys.to_path_buf();
+    }
+    let home = std::env::var_os("HOME").map_or_else(|| PathBuf::from("/tmp"), PathBuf::from);
+    home.join(".cache/baseliner-debref")
+}
+
+fn tempfile_probe(dir: &Path) -> bool {
+    let p = dir.join(format!(".probe-{}", std::process::id()));
+    let ok = std::fs::write(&p, b"").is_ok();
+    let _ = std::fs::remove_file(&p);
+    ok
+}
+
+/// One current Debian package unpacked into `out` (`dpkg-deb -x`), downloaded with
+/// `apt-get download` into [`debian_cache`] when not there yet; returns its version.
+/// Skips (fails under CI) where apt or the package is not available.
+#[track_caller]
+pub fn debian_package(name: &str, out: &Path) -> Option<String> {
+    tool("apt-get", "apt")?;
+    tool("dpkg-deb", "dpkg")?;
+    let cache = debian_cache();
+    if let Err(e) = std::fs::create_dir_all(&cache) {
+        return skip(format!("cannot create {}: {e}", cache.display()));
+    }
+    let find = || {
+        std::fs::read_dir(&cache)
+            .ok()?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with(&format!("{name}_")) && n.ends_with(".deb"))
+            })
+    };
+    let deb = match find() {
+        Some(d) => d,
+        None => {
+            let ok = std::process::Command::new("apt-get")
+                .args(["download", "-q", name])
+                .current_dir(&cache)
+                .output()
+                .is_ok_and(|o| o.status.success());
+            match find() {
+                Some(d) if ok => d,
+                _ => {
+                    return skip(format!(
+                        "apt-get download {name} failed (network or apt lists)"
+                    ));
+                }
+            }
+        }
+    };
+    let run = |args: &[&std::ffi::OsStr]| {
+        std::process::Command::new("dpkg-deb")
+            .args(args)
+            .output()
+            .ok()
+            .filter(|o| o.status.success())
+    };
+    run(&["-x".as_ref(), deb.as_os_str(), out.as_os_str()])?;
+    let v = run(&["-f".as_ref(), deb.as_os_str(), "Version".as_ref()])?;
+    Some(String::from_utf8_lossy(&v.stdout).trim().to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

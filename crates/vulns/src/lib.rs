@@ -7,6 +7,7 @@
 
 pub mod alias;
 pub mod cpe;
+pub mod distro;
 mod error;
 mod fastread;
 pub mod feed;
@@ -504,7 +505,82 @@ impl Kb {
         // Matches are put in report order (id, component, version, rule) before they
         // are built, by numbers standing for those texts: `record::id_rank` for CVE
         // ids, each subject's rank among (component, version) pairs.
+        // OSV advisories of every package subject, and which ecosystems' advisories
+        // are loaded at all.
+        let osv_found: Vec<(usize, Vec<record::OsvRecord>)>;
+        let mut loaded: std::collections::HashSet<String> = Default::default();
+        if subjects.iter().any(|s| s.purl.is_some()) {
+            let subjects_ref = &subjects;
+            let (f, l) = self.with_conn(async move |conn| {
+                let mut found = Vec::new();
+                let mut loaded = std::collections::HashSet::new();
+                for (i, s) in subjects_ref.iter().enumerate() {
+                    let Some(p) = &s.purl else { continue };
+                    found.push((i, store::osv_for(conn, &p.ecosystem, &p.name).await?));
+                    if p.distro_build
+                        && !loaded.contains(&p.ecosystem)
+                        && store::has_osv_ecosystem(conn, &p.ecosystem).await?
+                    {
+                        loaded.insert(p.ecosystem.clone());
+                    }
+                }
+                Ok((found, loaded))
+            })?;
+            osv_found = f;
+            loaded = l;
+        } else {
+            osv_found = Vec::new();
+        }
+        // What a distribution's own advisories say of each vulnerability of its
+        // builds, by (component rank, id): they know the fixes it backported.
         let subject_rank = display_ranks(&subjects);
+        let mut distro_says: HashMap<(u32, String), (VexStatus, String)> = HashMap::new();
+        for (i, records) in &osv_found {
+            let Some(p) = subjects.get(*i).and_then(|s| s.purl.as_ref()) else {
+                continue;
+            };
+            if !p.distro_build {
+                continue;
+            }
+            let rank = subject_rank.get(*i).copied().unwrap_or(u32::MAX);
+            for o in records {
+                let id = o
+                    .aliases
+                    .iter()
+                    .find(|a| a.starts_with("CVE-"))
+                    .cloned()
+                    .unwrap_or_else(|| o.id.clone());
+                let entries: Vec<&record::OsvPackage> = o
+                    .affected
+                    .iter()
+                    .filter(|a| a.ecosystem == p.ecosystem && a.name == p.name && release_ok(a, p))
+                    .collect();
+                if entries.is_empty() {
+                    continue;
+                }
+                let verdict = match entries
+                    .iter()
+                    .find_map(|a| matcher::osv_hits(a, &p.version))
+                {
+                    Some(r) => (VexStatus::Affected, format!("{r} ({})", o.id)),
+                    None => (
+                        VexStatus::Fixed,
+                        format!(
+                            "{} {}/{}{}: {} is fixed",
+                            o.id,
+                            p.ecosystem,
+                            p.name,
+                            p.release
+                                .as_deref()
+                                .map(|r| format!(" {r}"))
+                                .unwrap_or_default(),
+                            p.version
+                        ),
+                    ),
+                };
+                distro_says.insert((rank, id), verdict);
+            }
+        }
         let rank_of = |i: usize| subject_rank.get(i).copied().unwrap_or(u32::MAX);
         let mut pending: Vec<Pending> = Vec::with_capacity(hits.len());
         for (i, (k, ord, hit)) in hits.into_iter().enumerate() {
@@ -547,6 +623,34 @@ impl Kb {
             } else {
                 VexStatus::Affected
             };
+            // A distribution's build: its own advisories decide; without them an
+            // upstream range cannot (the fix may be backported).
+            let status = match s.distro.as_ref() {
+                Some(p) if status == VexStatus::Affected => {
+                    let id = record::cve_id(k);
+                    match distro_says.get(&(rank_of(hit.subject), id)) {
+                        Some((st, why)) => {
+                            rule = format!("{rule}; {why}");
+                            *st
+                        }
+                        None if loaded.contains(&p.ecosystem) => {
+                            rule = format!(
+                                "{rule} (distribution build {} {}: no {} advisory names it for {}, and upstream ranges do not see backported fixes)",
+                                p.name, p.version, p.ecosystem, p.name
+                            );
+                            VexStatus::UnderInvestigation
+                        }
+                        None => {
+                            rule = format!(
+                                "{rule} (distribution build {} {}: upstream ranges do not see backported fixes, and no {} advisories are loaded)",
+                                p.name, p.version, p.ecosystem
+                            );
+                            VexStatus::UnderInvestigation
+                        }
+                    }
+                }
+                _ => status,
+            };
             pending.push(Pending {
                 rank: Some(record::id_rank(k)),
                 seq,
@@ -557,18 +661,9 @@ impl Kb {
                 source: Source::Nvd { key: k, ord },
             });
         }
-        if subjects.iter().any(|s| s.purl.is_some()) {
-            let subjects_ref = &subjects;
-            let found = self.with_conn(async move |conn| {
-                let mut found = Vec::new();
-                for (i, s) in subjects_ref.iter().enumerate() {
-                    let Some(p) = &s.purl else { continue };
-                    found.push((i, store::osv_for(conn, &p.ecosystem, &p.name).await?));
-                }
-                Ok(found)
-            })?;
+        {
             let mut osv_seq = 0u64;
-            for (i, records) in found {
+            for (i, records) in osv_found {
                 let Some(s) = subjects.get(i) else { continue };
                 let Some(p) = &s.purl else { continue };
                 let display = rank_of(i);
@@ -594,7 +689,9 @@ impl Kb {
                     let hit = o
                         .affected
                         .iter()
-                        .filter(|a| a.ecosystem == p.ecosystem && a.name == p.name)
+                        .filter(|a| {
+                            a.ecosystem == p.ecosystem && a.name == p.name && release_ok(a, p)
+                        })
                         .find_map(|a| matcher::osv_hits(a, &p.version));
                     if let Some(rule) = hit {
                         osv_seq += 1;
@@ -633,7 +730,32 @@ impl Kb {
         let build = |part: Vec<Pending>| build_matches(part, &subjects, &view, &details);
         let (mut out, rest) = both(split, || build(ordered), || build(second));
         out.extend(rest);
+        // When each was published: a vulnerability public when the firmware was
+        // built is evidence that updates were late; one found later is not.
+        let mut keys: Vec<i64> = out.iter().filter_map(|m| record::cve_key(&m.id)).collect();
+        keys.sort_unstable();
+        keys.dedup();
+        if !keys.is_empty() {
+            let dates = self.with_conn(async move |conn| store::published(conn, &keys).await)?;
+            for m in &mut out {
+                if let Some(d) = record::cve_key(&m.id).and_then(|k| dates.get(&k)) {
+                    let day: String = d.chars().take(10).collect();
+                    if day.len() == 10 {
+                        m.published = Some(day);
+                    }
+                }
+            }
+        }
         Ok(out)
+    }
+}
+
+/// Whether an advisory's entry is about the release the package was built for (an
+/// entry or a package whose release is not known applies).
+fn release_ok(a: &record::OsvPackage, p: &matcher::Purl) -> bool {
+    match (&a.release, &p.release) {
+        (Some(x), Some(y)) => x.eq_ignore_ascii_case(y),
+        _ => true,
     }
 }
 

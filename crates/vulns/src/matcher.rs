@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 
-use baseliner_model::{Component, IdentitySource};
+use baseliner_model::{Component, IdentitySource, props};
 
 use crate::alias;
 use crate::cpe::{self, Cpe};
@@ -44,13 +44,21 @@ pub(crate) struct Subject {
     pub source: IdentitySource,
     /// Set for subjects taken from a package manager, where OSV applies.
     pub purl: Option<Purl>,
+    /// The package, on every subject of a component the distribution built.
+    pub distro: Option<Purl>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Purl {
     pub ecosystem: String,
+    /// The name the ecosystem's advisories use (the source package for Debian).
     pub name: String,
     pub version: String,
+    /// The distribution release it was built for (`12`), where known.
+    pub release: Option<String>,
+    /// The package database says the distribution built it (a revision or epoch):
+    /// its fixes may be backported, so upstream ranges alone cannot decide.
+    pub distro_build: bool,
 }
 
 /// Minimal purl reading: type, namespace, name and version.
@@ -118,8 +126,15 @@ fn osv_ecosystem(ty: &str, ns: Option<&str>) -> Option<String> {
     Some(e.to_string())
 }
 
-fn package_source(purl: Option<&str>) -> IdentitySource {
-    match purl.and_then(parse_purl) {
+fn package_source(c: &Component) -> IdentitySource {
+    match c.properties.get(props::VERSION_SOURCE).map(String::as_str) {
+        Some("package-db") => return IdentitySource::PackageDb,
+        Some("build-metadata") => return IdentitySource::BuildMetadata,
+        Some("file-name") => return IdentitySource::FileName,
+        Some("binary-string") => return IdentitySource::BinaryString,
+        _ => {}
+    }
+    match c.purl.as_deref().and_then(parse_purl) {
         Some((ty, ..)) if matches!(ty.as_str(), "deb" | "rpm" | "apk" | "opkg" | "ipk") => {
             IdentitySource::PackageDb
         }
@@ -131,7 +146,7 @@ fn package_source(purl: Option<&str>) -> IdentitySource {
 pub(crate) fn subjects(components: &[Component], device: Option<&DeviceIdentity>) -> Vec<Subject> {
     let mut out = Vec::new();
     for c in components {
-        let source = package_source(c.purl.as_deref());
+        let source = package_source(c);
         let version = Version::upstream_text(&c.version).to_string();
         let mut keys: Vec<(String, String)> = Vec::new();
         if let Some(p) = c.cpe.as_deref().and_then(Cpe::parse) {
@@ -154,11 +169,31 @@ pub(crate) fn subjects(components: &[Component], device: Option<&DeviceIdentity>
         }
         keys.sort();
         keys.dedup_by(|a, b| a.0 == b.0);
+        let prop = |k: &str| c.properties.get(k).map(String::as_str);
         let osv = purl.as_ref().and_then(|(ty, ns, name, v)| {
+            let distro = prop(props::PACKAGE_DISTRO);
+            let ecosystem = match distro.and_then(|d| d.split(':').next()) {
+                Some("ubuntu") if ty == "deb" => "ubuntu".to_string(),
+                _ => osv_ecosystem(ty, ns.as_deref())?,
+            };
+            let version = prop(props::PACKAGE_VERSION)
+                .map(str::to_string)
+                .or_else(|| v.clone())
+                .unwrap_or_else(|| c.version.clone());
+            let manager = prop(props::PACKAGE_MANAGER).unwrap_or(match ty.as_str() {
+                "deb" => "dpkg",
+                "apk" => "apk",
+                _ => "",
+            });
             Some(Purl {
-                ecosystem: osv_ecosystem(ty, ns.as_deref())?,
-                name: name.clone(),
-                version: v.clone().unwrap_or_else(|| c.version.clone()),
+                distro_build: crate::distro::is_distribution_build(manager, &version),
+                ecosystem,
+                name: prop(props::PACKAGE_SOURCE).unwrap_or(name).to_string(),
+                version,
+                release: distro
+                    .and_then(|d| d.split_once(':'))
+                    .map(|(_, r)| r.to_string())
+                    .filter(|r| !r.is_empty()),
             })
         });
         if keys.is_empty() {
@@ -169,6 +204,7 @@ pub(crate) fn subjects(components: &[Component], device: Option<&DeviceIdentity>
                     display_name: c.name.clone(),
                     display_version: c.version.clone(),
                     source,
+                    distro: p.distro_build.then(|| p.clone()),
                     purl: Some(p),
                 });
             }
@@ -181,6 +217,7 @@ pub(crate) fn subjects(components: &[Component], device: Option<&DeviceIdentity>
                 display_name: c.name.clone(),
                 display_version: c.version.clone(),
                 source,
+                distro: osv.clone().filter(|p| p.distro_build),
                 // OSV is consulted once per component.
                 purl: if i == 0 { osv.clone() } else { None },
             });
@@ -235,6 +272,7 @@ fn device_subjects(d: &DeviceIdentity) -> Vec<Subject> {
             display_version: d.firmware_version.clone(),
             source: d.source,
             purl: None,
+            distro: None,
         });
         out.push(Subject {
             key: format!("{vendor}:{p}"),
@@ -247,6 +285,7 @@ fn device_subjects(d: &DeviceIdentity) -> Vec<Subject> {
             display_version: d.hardware_version.clone().unwrap_or_default(),
             source: d.source,
             purl: None,
+            distro: None,
         });
     }
     out
@@ -542,8 +581,12 @@ pub(crate) fn match_record(rec: &CveRecord, subjects: &[Subject]) -> Vec<Hit> {
 
 /// Whether `version` is affected by an OSV package entry; the rule that says so.
 pub(crate) fn osv_hits(pkg: &OsvPackage, version: &str) -> Option<String> {
-    let v = Version::parse(version);
-    if pkg.versions.iter().any(|x| Version::parse(x) == v) {
+    // A distribution's advisories compare in its own order (dpkg, apk).
+    let cmp = |a: &str, b: &str| match crate::distro::comparator(&pkg.ecosystem) {
+        Some(f) => f(a, b),
+        None => Version::parse(a).cmp(&Version::parse(b)),
+    };
+    if pkg.versions.iter().any(|x| cmp(x, version).is_eq()) {
         return Some(format!(
             "osv {}/{} version {version} listed",
             pkg.ecosystem, pkg.name
@@ -554,16 +597,16 @@ pub(crate) fn osv_hits(pkg: &OsvPackage, version: &str) -> Option<String> {
         let mut intro = String::new();
         let mut end = String::new();
         for (kind, bound) in range {
-            let b = Version::parse(bound);
+            let o = cmp(version, bound);
             match kind.as_str() {
-                "introduced" if bound == "0" || v >= b => {
+                "introduced" if bound == "0" || o.is_ge() => {
                     affected = true;
                     intro = bound.clone();
                     end.clear();
                 }
-                "fixed" if affected && v >= b => affected = false,
+                "fixed" if affected && o.is_ge() => affected = false,
                 "fixed" if affected => end = format!("fixed {bound}"),
-                "last_affected" if affected && v > b => affected = false,
+                "last_affected" if affected && o.is_gt() => affected = false,
                 "last_affected" if affected => end = format!("last_affected {bound}"),
                 _ => {}
             }
@@ -735,6 +778,7 @@ mod tests {
                 ("fixed".into(), "1:1.35.0-4+b3".into()),
             ]],
             versions: vec![],
+            release: None,
         };
         assert!(osv_hits(&p, "1:1.30.1-6").is_some());
         assert!(osv_hits(&p, "1:1.35.0-4+b3").is_none());

@@ -305,6 +305,11 @@ pub struct OsvPackage {
     /// Explicitly listed affected versions.
     #[serde(rename = "v", default)]
     pub versions: Vec<String>,
+    /// The ecosystem's release the entry is about (`12` of `Debian:12`, `v3.18` of
+    /// `Alpine:v3.18`): a distribution fixes each release in its own package version.
+    /// Absent in records imported before it was kept.
+    #[serde(rename = "rl", default, skip_serializing_if = "Option::is_none")]
+    pub release: Option<String>,
 }
 
 /// An OSV advisory as the knowledge base keeps it.

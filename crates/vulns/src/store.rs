@@ -573,6 +573,40 @@ pub(crate) async fn get_cves(
     Ok(out)
 }
 
+/// Publication dates (`published` as stored) of the records with these keys.
+pub(crate) async fn published(
+    conn: &mut SqliteConnection,
+    keys: &[i64],
+) -> DbResult<std::collections::HashMap<i64, String>> {
+    let mut out = std::collections::HashMap::new();
+    for chunk in keys.chunks(BATCH * 4) {
+        let sql = format!(
+            "SELECT k, published FROM cve WHERE k IN ({})",
+            vec!["?"; chunk.len()].join(",")
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql));
+        for k in chunk {
+            q = q.bind(k);
+        }
+        for r in q.fetch_all(&mut *conn).await? {
+            out.insert(r.get::<i64, _>(0), r.get::<String, _>(1));
+        }
+    }
+    Ok(out)
+}
+
+/// Whether any OSV advisory of `ecosystem` (lowercased, such as `debian`) is loaded.
+pub(crate) async fn has_osv_ecosystem(
+    conn: &mut SqliteConnection,
+    ecosystem: &str,
+) -> DbResult<bool> {
+    let row = sqlx::query("SELECT 1 FROM osv_index WHERE ecosystem = ? LIMIT 1")
+        .bind(ecosystem)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(row.is_some())
+}
+
 /// OSV records indexed under `(ecosystem, name)`.
 pub(crate) async fn osv_for(
     conn: &mut SqliteConnection,

@@ -76,6 +76,11 @@ pub fn parse(text: &str) -> Result<OsvRecord, (String, String)> {
                     .next()
                     .unwrap_or("")
                     .to_ascii_lowercase();
+                let release = p
+                    .ecosystem
+                    .split_once(':')
+                    .map(|(_, r)| r.trim().to_string())
+                    .filter(|r| !r.is_empty());
                 let ranges = a
                     .ranges
                     .into_iter()
@@ -88,6 +93,7 @@ pub fn parse(text: &str) -> Result<OsvRecord, (String, String)> {
                     name: p.name,
                     ranges,
                     versions: a.versions,
+                    release,
                 })
             })
             .collect()
