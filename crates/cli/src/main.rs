@@ -15,6 +15,7 @@ mod cmd_declare;
 mod cmd_inspect;
 mod cmd_keys;
 mod cmd_label;
+mod cmd_registry;
 mod cmd_sbom;
 mod cmd_unpack;
 
@@ -52,6 +53,12 @@ enum Cmd {
     Keys(cmd_keys::KeysArgs),
     /// Make a label from an assessment, or verify a signed label.json.
     Label(cmd_label::LabelArgs),
+    /// Run the registry: JSON API, public pages, transparency log.
+    Serve(cmd_registry::ServeArgs),
+    /// Registry administration: API tokens, signing keys, re-matching.
+    Registry(cmd_registry::RegistryArgs),
+    /// Publish an assessment folder (label.json + assessment.json) to a registry.
+    Publish(cmd_registry::PublishArgs),
 }
 
 /// Quotas that bound what a hostile image can make baseliner write.
@@ -124,6 +131,9 @@ fn main() -> ExitCode {
         Cmd::Declare(a) => cmd_declare::run(a),
         Cmd::Keys(a) => cmd_keys::run(a),
         Cmd::Label(a) => cmd_label::run(a),
+        Cmd::Serve(a) => cmd_registry::serve(a),
+        Cmd::Registry(a) => cmd_registry::registry(a),
+        Cmd::Publish(a) => cmd_registry::publish(a),
     };
     match result {
         Ok(code) => code,

@@ -162,8 +162,9 @@ impl std::str::FromStr for LogVerifier {
     type Err = Error;
     fn from_str(s: &str) -> Result<LogVerifier, Error> {
         let s = s.trim();
-        let mut parts = s.rsplitn(3, '+');
-        let (Some(k), Some(id), Some(name)) = (parts.next(), parts.next(), parts.next()) else {
+        // The name and the id hold no `+`; the base64 key may.
+        let mut parts = s.splitn(3, '+');
+        let (Some(name), Some(id), Some(k)) = (parts.next(), parts.next(), parts.next()) else {
             return Err(err("a verifier key is `name+hexid+base64key`"));
         };
         if !valid_name(name) {
