@@ -968,3 +968,201 @@ fn a_server_killed_mid_publish_loses_nothing_acknowledged() {
         assert_eq!(state(&url).0 as usize, n);
     });
 }
+
+/// A WebDriver session on headless Chromium (Debian's `chromium` + `chromium-driver`),
+/// spoken to over plain HTTP.
+struct Browser {
+    driver: Child,
+    base: String,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start(chromedriver: &Path) -> Browser {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let driver = Command::new(chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let root = format!("http://127.0.0.1:{port}");
+        for _ in 0..100 {
+            if agent().get(&format!("{root}/status")).call().is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        let profile = tempfile::tempdir().unwrap();
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                     "--disable-component-update", "--disable-sync",
+                     format!("--user-data-dir={}", profile.path().display())]}}}});
+        let (s, body) = post(
+            &format!("{root}/session"),
+            None,
+            caps.to_string().as_bytes(),
+        );
+        assert_eq!(s, 200, "WebDriver session: {body}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        let id = v["value"]["sessionId"].as_str().unwrap().to_string();
+        Browser {
+            driver,
+            base: format!("{root}/session/{id}"),
+            _profile: profile,
+        }
+    }
+
+    fn cmd(&self, path: &str, body: Value) -> Value {
+        let (s, text) = post(
+            &format!("{}{path}", self.base),
+            None,
+            body.to_string().as_bytes(),
+        );
+        assert_eq!(s, 200, "{path}: {text}");
+        serde_json::from_str::<Value>(&text).unwrap()["value"].clone()
+    }
+
+    fn query(&self, path: &str) -> Value {
+        let mut r = agent().get(&format!("{}{path}", self.base)).call().unwrap();
+        serde_json::from_str::<Value>(&r.body_mut().read_to_string().unwrap()).unwrap()["value"]
+            .clone()
+    }
+
+    fn open(&self, url: &str) {
+        self.cmd("/url", json!({ "url": url }));
+    }
+
+    fn find(&self, css: &str) -> String {
+        let v = self.cmd("/element", json!({"using": "css selector", "value": css}));
+        v.as_object()
+            .unwrap()
+            .values()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn text(&self, css: &str) -> String {
+        let e = self.find(css);
+        self.query(&format!("/element/{e}/text"))
+            .as_str()
+            .unwrap()
+            .to_string()
+    }
+
+    fn attr(&self, css: &str, name: &str) -> String {
+        let e = self.find(css);
+        self.query(&format!("/element/{e}/attribute/{name}"))
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    }
+
+    fn type_in(&self, css: &str, text: &str) {
+        let e = self.find(css);
+        self.cmd(&format!("/element/{e}/value"), json!({ "text": text }));
+    }
+
+    fn click(&self, css: &str) {
+        let e = self.find(css);
+        self.cmd(&format!("/element/{e}/click"), json!({}));
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = agent().delete(&self.base).call();
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+#[test]
+fn web_pages_in_chromium_search_product_verify_expired() {
+    let Some(chromedriver) = baseliner_testkit::tool("chromedriver", "chromium-driver") else {
+        return;
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let db = dir.join("web.sqlite").display().to_string();
+    let o = orgs(&db, dir);
+    let srv = Server::start(&db, &[]);
+    let url = srv.url.clone();
+    let current = product(dir, &o.a_key, "cur", "BR-100", "1.4.2", "2029-12-31");
+    let old = product(dir, &o.a_key, "old", "BR-50", "0.9", "2021-06-30");
+    for p in [&current, &old] {
+        assert_eq!(
+            post(
+                &format!("{url}/api/v1/publish"),
+                Some(&o.a_token),
+                &publish_body(p)
+            )
+            .0,
+            201
+        );
+    }
+    let b = Browser::start(&chromedriver);
+
+    // Search from the front page, open the product, see its expired support period.
+    b.open(&format!("{url}/"));
+    b.type_in("#q", "BR-50");
+    b.click("#search");
+    b.click("#results a.product");
+    assert!(
+        b.query("/url")
+            .as_str()
+            .unwrap()
+            .contains(&format!("/product/{}", label_id(&old)))
+    );
+    let support = b.text("#support");
+    assert!(
+        support.contains("Support period ended on 2021-06-30"),
+        "{support}"
+    );
+    assert!(b.attr("#support", "class").contains("expired"));
+    assert_eq!(b.text("#status"), "support-ended");
+    assert_eq!(b.text("#contact"), "mailto:security@example.com");
+    assert!(b.text("#label-id").contains(&label_id(&old)));
+
+    // The current product shows its support end as a date to come.
+    b.open(&format!("{url}/product/{}", label_id(&current)));
+    assert!(
+        b.text("#support")
+            .contains("Security updates until 2029-12-31")
+    );
+    assert!(!b.attr("#support", "class").contains("expired"));
+
+    // Verify a label by its id from the verify page, and an unknown one.
+    b.open(&format!("{url}/verify"));
+    b.type_in("#sha", &label_id(&current));
+    b.click("#verify");
+    assert!(
+        b.text("#verdict")
+            .starts_with("Genuine: a published, current label"),
+        "{}",
+        b.text("#verdict")
+    );
+    b.open(&format!("{url}/verify"));
+    b.type_in("#sha", &"0".repeat(64));
+    b.click("#verify");
+    assert!(b.text("#verdict").starts_with("Unknown"));
+    // The QR code's target (the label's registry_url under this server) opens the verdict.
+    let l: Value = serde_json::from_slice(&std::fs::read(old.join("label.json")).unwrap()).unwrap();
+    let digest = l["statement"]["registry_url"]
+        .as_str()
+        .unwrap()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_string();
+    b.open(&format!("{url}/verify/{digest}"));
+    assert!(b.text("#verdict").contains("support period has ended"));
+}
