@@ -1166,3 +1166,72 @@ fn web_pages_in_chromium_search_product_verify_expired() {
     b.open(&format!("{url}/verify/{digest}"));
     assert!(b.text("#verdict").contains("support period has ended"));
 }
+
+#[test]
+fn rematch_after_a_kb_update_flags_products_that_gained_a_kev() {
+    each_backend("rematch", |db, dir| {
+        let o = orgs(db, dir);
+        let srv = Server::start(db, &[]);
+        let url = srv.url.clone();
+        // Assessed without a knowledge base: no vulnerabilities stated.
+        let p = product(dir, &o.a_key, "p", "BR-100", "1.4.2", "2029-12-31");
+        assert_eq!(
+            post(
+                &format!("{url}/api/v1/publish"),
+                Some(&o.a_token),
+                &publish_body(&p)
+            )
+            .0,
+            201
+        );
+        let id = label_id(&p);
+        assert_eq!(
+            get_json(&format!("{url}/api/v1/products/{id}"))["kev_gained"],
+            json!([])
+        );
+        // Later the knowledge base learns of a BusyBox flaw before 1.2, exploited in the wild.
+        let nvd = json!({"resultsPerPage": 1, "startIndex": 0, "totalResults": 1, "format": "NVD_CVE", "version": "2.0",
+            "timestamp": "2026-12-01T00:00:00.000", "vulnerabilities": [{"cve": {"id": "CVE-2099-1001",
+            "sourceIdentifier": "test", "published": "2026-11-01T00:00:00.000", "lastModified": "2026-11-02T00:00:00.000",
+            "vulnStatus": "Analyzed", "descriptions": [{"lang": "en", "value": "A flaw in BusyBox before 1.2."}],
+            "metrics": {}, "references": [], "configurations": [{"nodes": [{"operator": "OR", "negate": false,
+            "cpeMatch": [{"vulnerable": true, "criteria": "cpe:2.3:a:busybox:busybox:*:*:*:*:*:*:*:*",
+            "versionEndExcluding": "1.2", "matchCriteriaId": "00000000-0000-0000-0000-000000000001"}]}]}]}}]});
+        let kev = json!({"title": "CISA Catalog of Known Exploited Vulnerabilities", "catalogVersion": "2026.12.01",
+            "dateReleased": "2026-12-01T00:00:00.000Z", "count": 1, "vulnerabilities": [{"cveID": "CVE-2099-1001",
+            "vendorProject": "BusyBox", "product": "BusyBox", "vulnerabilityName": "BusyBox flaw",
+            "dateAdded": "2026-12-01", "knownRansomwareCampaignUse": "Unknown"}]});
+        std::fs::write(dir.join("nvd.json"), nvd.to_string()).unwrap();
+        std::fs::write(dir.join("kev.json"), kev.to_string()).unwrap();
+        let kb = dir.join("kb.sqlite");
+        ok(&[
+            "db",
+            "import",
+            "--db",
+            kb.to_str().unwrap(),
+            dir.join("nvd.json").to_str().unwrap(),
+            dir.join("kev.json").to_str().unwrap(),
+        ]);
+        let before = state(&url);
+        let out = ok(&[
+            "registry",
+            "rematch",
+            "--db",
+            db,
+            "--kb",
+            kb.to_str().unwrap(),
+        ]);
+        assert!(out.contains("1 gained known-exploited"), "{out}");
+        assert!(out.contains(&id) && out.contains("CVE-2099-1001"), "{out}");
+        let page = get_json(&format!("{url}/api/v1/products/{id}"));
+        assert_eq!(page["kev_gained"], json!(["CVE-2099-1001"]));
+        assert_eq!(page["vulnerabilities"][0]["kev"], true);
+        let hit = get_json(&format!("{url}/api/v1/impact?cve=cve-2099-1001"));
+        assert_eq!(hit.as_array().unwrap().len(), 1);
+        let mut r = agent().get(&format!("{url}/product/{id}")).call().unwrap();
+        let html = r.body_mut().read_to_string().unwrap();
+        assert!(html.contains("id=\"kev\"") && html.contains("CVE-2099-1001"));
+        // The label and the log are what was published: unchanged.
+        assert_eq!(state(&url), before);
+    });
+}
