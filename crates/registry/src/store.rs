@@ -29,7 +29,9 @@ const SCHEMA: &[&str] = &[
         published TEXT NOT NULL, leaf_index BIGINT NOT NULL UNIQUE,
         withdrawn TEXT, withdraw_reason TEXT, withdraw_leaf BIGINT,
         kev_gained TEXT,
-        search TEXT NOT NULL)",
+        search TEXT NOT NULL,
+        family TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS reg_product_family ON reg_product (family, leaf_index)",
     "CREATE INDEX IF NOT EXISTS reg_product_fw ON reg_product (firmware_sha256)",
     "CREATE INDEX IF NOT EXISTS reg_product_as ON reg_product (assessment_sha256)",
     "CREATE TABLE IF NOT EXISTS reg_component (label_sha256 TEXT NOT NULL, name TEXT NOT NULL, version TEXT NOT NULL,
@@ -121,6 +123,17 @@ pub struct NewProduct {
 pub fn entry_json(e: &crate::LogEntry) -> String {
     String::from_utf8(serde_json_canonicalizer::to_vec(e).expect("entry serialises"))
         .expect("canonical JSON is UTF-8")
+}
+
+/// What groups a product's firmware history: publisher, manufacturer and model (or
+/// product name), as one indexed key.
+fn family(p: &Product) -> String {
+    serde_json::to_string(&(
+        &p.org,
+        p.manufacturer.as_deref().unwrap_or(""),
+        p.model.as_deref().or(p.product.as_deref()).unwrap_or(""),
+    ))
+    .expect("strings serialise")
 }
 
 /// An open registry database.
@@ -406,8 +419,8 @@ impl Store {
         sqlx::query(
             "INSERT INTO reg_product (label_sha256, org, manufacturer, product, model, firmware_version,
                 firmware_sha256, assessment_sha256, profile, scheme, outcome, support_end, disclosure_contact,
-                issued, label, assessment, published, leaf_index, search)
-             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19)",
+                issued, label, assessment, published, leaf_index, search, family)
+             VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20)",
         )
         .bind(q.label_id.clone())
         .bind(q.org.clone())
@@ -428,6 +441,7 @@ impl Store {
         .bind(q.published.clone())
         .bind(index as i64)
         .bind(search)
+        .bind(family(q))
         .execute(&mut *tx)
         .await?;
         for (name, version) in &p.components {
@@ -560,13 +574,10 @@ impl Store {
     /// Other publications of the same manufacturer and model (or product), oldest first.
     pub async fn history(&self, p: &Product) -> Result<Vec<Product>, Error> {
         let sql = format!(
-            "SELECT {PRODUCT_COLS} FROM reg_product WHERE org = $1 AND COALESCE(manufacturer,'') = $2
-             AND COALESCE(model, product, '') = $3 ORDER BY leaf_index"
+            "SELECT {PRODUCT_COLS} FROM reg_product WHERE family = $1 ORDER BY leaf_index LIMIT 200"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
-            .bind(p.org.clone())
-            .bind(p.manufacturer.clone().unwrap_or_default())
-            .bind(p.model.clone().or(p.product.clone()).unwrap_or_default())
+            .bind(family(p))
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
