@@ -1075,6 +1075,25 @@ impl Browser {
         let e = self.find(css);
         self.cmd(&format!("/element/{e}/click"), json!({}));
     }
+
+    /// Waits until the page at a URL containing `part` has loaded (a click's navigation
+    /// is not awaited by WebDriver).
+    fn wait_for(&self, part: &str) {
+        for _ in 0..100 {
+            let url = self.query("/url");
+            if url.as_str().is_some_and(|u| u.contains(part)) {
+                let ready = self.cmd(
+                    "/execute/sync",
+                    json!({"script": "return document.readyState", "args": []}),
+                );
+                if ready == "complete" {
+                    return;
+                }
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("the browser did not reach a page containing {part}");
+    }
 }
 
 impl Drop for Browser {
@@ -1115,7 +1134,9 @@ fn web_pages_in_chromium_search_product_verify_expired() {
     b.open(&format!("{url}/"));
     b.type_in("#q", "BR-50");
     b.click("#search");
+    b.wait_for("/search?q=");
     b.click("#results a.product");
+    b.wait_for("/product/");
     assert!(
         b.query("/url")
             .as_str()
@@ -1144,6 +1165,7 @@ fn web_pages_in_chromium_search_product_verify_expired() {
     b.open(&format!("{url}/verify"));
     b.type_in("#sha", &label_id(&current));
     b.click("#verify");
+    b.wait_for("/verify?q=");
     assert!(
         b.text("#verdict")
             .starts_with("Genuine: a published, current label"),
@@ -1153,6 +1175,7 @@ fn web_pages_in_chromium_search_product_verify_expired() {
     b.open(&format!("{url}/verify"));
     b.type_in("#sha", &"0".repeat(64));
     b.click("#verify");
+    b.wait_for("/verify?q=");
     assert!(b.text("#verdict").starts_with("Unknown"));
     // The QR code's target (the label's registry_url under this server) opens the verdict.
     let l: Value = serde_json::from_slice(&std::fs::read(old.join("label.json")).unwrap()).unwrap();

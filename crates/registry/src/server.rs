@@ -62,8 +62,17 @@ pub(crate) struct AppState {
     writer: tokio::sync::Mutex<()>,
     schema: jsonschema::Validator,
     bad_tokens: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    /// Verification answers (status, JSON body) by query, for at most [`VERIFY_TTL`]:
+    /// the retailer's check is the hot path. Cleared on every write this process makes;
+    /// writes by other processes on the same database show within the TTL.
+    verify_cache: RwLock<HashMap<String, (Instant, StatusCode, Bytes)>>,
     cfg: Config,
 }
+
+/// How long a cached verification answer is served.
+const VERIFY_TTL: Duration = Duration::from_secs(1);
+/// Entries the verification cache holds before it starts over.
+const VERIFY_CACHE_MAX: usize = 200_000;
 
 type Shared = Arc<AppState>;
 
@@ -93,6 +102,7 @@ pub async fn serve(cfg: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), Er
         writer: tokio::sync::Mutex::new(()),
         schema: validator(),
         bad_tokens: Mutex::new(HashMap::new()),
+        verify_cache: RwLock::new(HashMap::new()),
         cfg: cfg.clone(),
     });
     {
@@ -283,6 +293,7 @@ fn append(st: &AppState, entry: &[u8]) {
     let mut log = st.log.write().expect("log lock");
     log.tree.append(entry);
     log.note = st.checkpoint_of(&log.tree);
+    st.verify_cache.write().expect("cache lock").clear();
 }
 
 #[derive(Deserialize)]
@@ -541,11 +552,45 @@ fn status_of(p: &Product) -> &'static str {
 }
 
 async fn api_verify(State(st): State<Shared>, Path(sha): Path<String>) -> Response {
-    match verification(&st, &sha).await {
-        Ok(v) if v.status == "unknown" => (StatusCode::NOT_FOUND, Json(v)).into_response(),
-        Ok(v) => Json(v).into_response(),
-        Err(e) => e.into_response(),
-    }
+    verify_json(&st, &sha).await
+}
+
+/// The JSON verification answer, from the cache when fresh.
+async fn verify_json(st: &AppState, sha: &str) -> Response {
+    let key = sha.trim().to_ascii_lowercase();
+    let cached = st
+        .verify_cache
+        .read()
+        .expect("cache lock")
+        .get(&key)
+        .filter(|(t, _, _)| t.elapsed() < VERIFY_TTL)
+        .map(|(_, s, b)| (*s, b.clone()));
+    let (status, body) = match cached {
+        Some(hit) => hit,
+        None => {
+            let (status, body) = match verification(st, &key).await {
+                Ok(v) => {
+                    let code = if v.status == "unknown" {
+                        StatusCode::NOT_FOUND
+                    } else {
+                        StatusCode::OK
+                    };
+                    (
+                        code,
+                        Bytes::from(serde_json::to_vec(&v).expect("serialises")),
+                    )
+                }
+                Err(e) => return e.into_response(),
+            };
+            let mut cache = st.verify_cache.write().expect("cache lock");
+            if cache.len() >= VERIFY_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(key, (Instant::now(), status, body.clone()));
+            (status, body)
+        }
+    };
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 async fn api_proof(
@@ -807,14 +852,10 @@ async fn page_verify(
     Path(sha): Path<String>,
     headers: HeaderMap,
 ) -> Response {
-    let v = verification(&st, &sha).await;
     if wants_json(&headers) {
-        return match v {
-            Ok(v) if v.status == "unknown" => (StatusCode::NOT_FOUND, Json(v)).into_response(),
-            Ok(v) => Json(v).into_response(),
-            Err(e) => e.into_response(),
-        };
+        return verify_json(&st, &sha).await;
     }
+    let v = verification(&st, &sha).await;
     match v {
         Ok(v) => {
             let code = if v.status == "unknown" {
