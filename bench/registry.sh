@@ -8,7 +8,7 @@
 #                                      the second argument; skipped when neither is set)
 #
 # Reports publications/s (8 client threads) and, per endpoint, requests/s with latency
-# percentiles (wrk -t2 -c32 -d15s --latency; a Lua script rotates over every published
+# percentiles (wrk -t2 -c32 -d"${BENCH_SECONDS:-15}s" --latency; a Lua script rotates over every published
 # firmware SHA-256 / product page).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -17,9 +17,12 @@ n="${1:-10000}"
 pg="${2:-${BASELINER_TEST_PG:-}}"
 work="${BENCH_WORK:-/tmp/baseliner-bench-registry}"
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
-(cd "$root" && cargo build -q --release -p baseliner && cargo build -q --release -p baseliner-registry --example publish_load)
-bin="$root/target/release/baseliner"
-load="$root/target/release/examples/publish_load"
+# BENCH_PROFILE=dev runs the debug build (a quick check of the script, not figures).
+profile="${BENCH_PROFILE:-release}"
+dir=$([ "$profile" = dev ] && echo debug || echo release)
+(cd "$root" && cargo build -q --profile "$profile" -p baseliner && cargo build -q --profile "$profile" -p baseliner-registry --example publish_load)
+bin="$root/target/$dir/baseliner"
+load="$root/target/$dir/examples/publish_load"
 rm -rf "$work"; mkdir -p "$work"
 "$bin" keys new --out "$work/bench" >/dev/null
 "$bin" assess "$root/samples/router-fw.bin" --declaration "$root/samples/router-fw.toml" \
@@ -55,7 +58,7 @@ bench_backend() { # name db-url
   for col in 1 2; do
     local what; [ $col = 1 ] && what="verify (GET /api/v1/verify/{firmware sha256})" || what="product page (GET /product/{id})"
     echo "-- $what"
-    COL=$col PATHS="$work/$name.paths.tsv" wrk -t2 -c32 -d15s --latency -s "$work/rotate.lua" "$url" \
+    COL=$col PATHS="$work/$name.paths.tsv" wrk -t2 -c32 -d"${BENCH_SECONDS:-15}s" --latency -s "$work/rotate.lua" "$url" \
       | grep -E "Requests/sec|Latency  |50%|90%|99%|Non-2xx|Socket errors"
   done
   kill "$pid"; wait "$pid" 2>/dev/null || true
