@@ -9,7 +9,7 @@ use baseliner_baseline::{Declaration, gate_fails};
 use baseliner_engine::{Engine, Image, KbChoice, Note, Request};
 use clap::{Args, ValueEnum};
 
-use crate::cmd_label::DEFAULT_REGISTRY;
+use crate::cmd_label::{DEFAULT_REGISTRY, qr_base};
 use crate::{LimitArgs, Progress, print_notes, print_unpack_errors};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,7 +51,8 @@ pub struct AssessArgs {
     /// `--fail-on stale`).
     #[arg(long, default_value_t = baseliner_vulns::STALE_AFTER_DAYS)]
     pub stale_after: u64,
-    /// Registry base URL the label's QR code points under.
+    /// Registry base URL; the label's QR code points at its verify page
+    /// (`URL/verify/<assessment digest>`).
     #[arg(long, default_value = DEFAULT_REGISTRY)]
     pub registry: String,
     #[command(flatten)]
@@ -126,7 +127,7 @@ pub fn run(a: AssessArgs) -> Result<ExitCode> {
         .as_ref()
         .map(|p| p as &dyn baseliner_engine::LiveProbe);
     let mut run = engine.assess(&request, &progress)?;
-    let written = run.write(&a.out, key.as_ref(), &a.registry, &progress)?;
+    let written = run.write(&a.out, key.as_ref(), &qr_base(&a.registry), &progress)?;
     progress.finish();
 
     let assessment = &run.assessment;

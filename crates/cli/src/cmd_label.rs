@@ -10,7 +10,13 @@ use baseliner_report::{Artefacts, Output};
 use clap::{Args, Subcommand};
 
 /// Registry base URL the QR code points under until a registry is configured.
-pub const DEFAULT_REGISTRY: &str = "https://registry.baseliner.invalid/labels";
+pub const DEFAULT_REGISTRY: &str = "https://registry.baseliner.invalid";
+
+/// The QR code's base for a registry: its verify page, which takes the assessment
+/// digest the label appends (as well as a label id or a firmware SHA-256).
+pub fn qr_base(registry: &str) -> String {
+    format!("{}/verify", registry.trim_end_matches('/'))
+}
 
 /// A label file larger than this is refused: real ones are about 1 KiB.
 const MAX_LABEL_LEN: u64 = 1024 * 1024;
@@ -32,6 +38,20 @@ pub enum LabelCmd {
         /// The issuer's PREFIX.pub.
         #[arg(long)]
         key: PathBuf,
+        /// Also check the label is in this registry's transparency log (fetches a
+        /// proof bundle: inclusion proof against a signed checkpoint).
+        #[arg(long)]
+        registry: Option<String>,
+        /// Check a saved proof bundle instead, offline.
+        #[arg(long, conflicts_with = "registry")]
+        bundle: Option<PathBuf>,
+        /// Save the bundle fetched with --registry here, for offline checks later.
+        #[arg(long, requires = "registry")]
+        save_bundle: Option<PathBuf>,
+        /// The log's verifier key (`name+id+key`, or a file holding it). Without it the
+        /// key the registry or bundle states is trusted, and the output says so.
+        #[arg(long)]
+        log_key: Option<String>,
     },
     /// Write label.svg, label.png and (with --key) the signed label.json from an assessment.json.
     Make {
@@ -43,7 +63,7 @@ pub enum LabelCmd {
         /// PREFIX.key to sign label.json with.
         #[arg(long)]
         key: Option<PathBuf>,
-        /// Registry base URL for the QR code.
+        /// Registry base URL; the QR code points at its verify page.
         #[arg(long, default_value = DEFAULT_REGISTRY)]
         registry: String,
     },
@@ -63,11 +83,86 @@ fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
 
 pub fn run(a: LabelArgs) -> Result<ExitCode> {
     match a.cmd {
-        LabelCmd::Verify { label, key } => {
+        LabelCmd::Verify {
+            label,
+            key,
+            registry,
+            bundle,
+            save_bundle,
+            log_key,
+        } => {
             let public = read_public_key(&key)?;
             let bytes = read_bounded(&label, MAX_LABEL_LEN)?;
             match verify(&bytes, &public) {
                 Ok(l) => {
+                    if registry.is_some() || bundle.is_some() {
+                        let b = match (&registry, &bundle) {
+                            (Some(r), _) => {
+                                let id =
+                                    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
+                                baseliner_registry::client::fetch_bundle(r, &id)?
+                            }
+                            (None, Some(p)) => {
+                                let text = read_bounded(p, 64 * 1024 * 1024)?;
+                                serde_json::from_slice(&text).with_context(|| {
+                                    format!("{} is not a proof bundle", p.display())
+                                })?
+                            }
+                            _ => unreachable!(),
+                        };
+                        if let Some(p) = &save_bundle {
+                            crate::write_json(p, &b)?;
+                        }
+                        if b.label.as_bytes() != bytes.as_slice() {
+                            eprintln!("{}: the bundle is for another label", label.display());
+                            return Ok(ExitCode::from(1));
+                        }
+                        let (log_verifier, trusted) = match &log_key {
+                            Some(k) => {
+                                let text = if std::path::Path::new(k).is_file() {
+                                    String::from_utf8_lossy(&read_bounded(
+                                        std::path::Path::new(k),
+                                        4096,
+                                    )?)
+                                    .into_owned()
+                                } else {
+                                    k.clone()
+                                };
+                                (text.trim().parse::<baseliner_tlog::LogVerifier>()?, true)
+                            }
+                            None => (b.log_key.parse::<baseliner_tlog::LogVerifier>()?, false),
+                        };
+                        match baseliner_registry::verify_bundle(&b, &public, &log_verifier) {
+                            Ok(c) => {
+                                println!(
+                                    "{}: in the transparency log `{}` as entry #{} (checkpoint of {} entries{})",
+                                    label.display(),
+                                    c.checkpoint.origin,
+                                    c.publish_index,
+                                    c.checkpoint.size,
+                                    if trusted {
+                                        ""
+                                    } else {
+                                        ", log key as the registry states it: pass --log-key to pin it"
+                                    }
+                                );
+                                if let Some(w) = &c.withdrawn {
+                                    eprintln!(
+                                        "{}: WITHDRAWN by {} on {}: {}",
+                                        label.display(),
+                                        w.org,
+                                        w.time,
+                                        w.reason.as_deref().unwrap_or("")
+                                    );
+                                    return Ok(ExitCode::from(1));
+                                }
+                            }
+                            Err(e) => {
+                                eprintln!("{}: log proof failed: {e}", label.display());
+                                return Ok(ExitCode::from(1));
+                            }
+                        }
+                    }
                     let s = &l.statement;
                     println!(
                         "{}: valid signature. {} {} firmware {} (sha256 {}), {}: {}{}, issued {}",
@@ -106,7 +201,8 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
                 None => None,
             };
             std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-            let art = Artefacts::new(&a, &registry).with_key(key.as_ref());
+            let base = qr_base(&registry);
+            let art = Artefacts::new(&a, &base).with_key(key.as_ref());
             let labels = [Output::LabelSvg, Output::LabelPng, Output::LabelJson];
             for p in baseliner_report::outputs::write(&art, &out, labels)? {
                 println!("wrote {}", p.display());

@@ -16,6 +16,7 @@ mod cmd_inspect;
 mod cmd_keys;
 mod cmd_label;
 mod cmd_probe;
+mod cmd_registry;
 mod cmd_sbom;
 mod cmd_unpack;
 
@@ -56,6 +57,12 @@ enum Cmd {
     /// Live checks of one lab device over the network: open ports, banners, default
     /// credentials, SSH/TLS/HTTP audits, brute-force protection.
     Probe(cmd_probe::ProbeArgs),
+    /// Run the registry: JSON API, public pages, transparency log.
+    Serve(cmd_registry::ServeArgs),
+    /// Registry administration: API tokens, signing keys, re-matching.
+    Registry(cmd_registry::RegistryArgs),
+    /// Publish an assessment folder (label.json + assessment.json) to a registry.
+    Publish(cmd_registry::PublishArgs),
 }
 
 /// Quotas that bound what a hostile image can make baseliner write.
@@ -129,6 +136,9 @@ fn main() -> ExitCode {
         Cmd::Keys(a) => cmd_keys::run(a),
         Cmd::Label(a) => cmd_label::run(a),
         Cmd::Probe(a) => cmd_probe::run(a),
+        Cmd::Serve(a) => cmd_registry::serve(a),
+        Cmd::Registry(a) => cmd_registry::registry(a),
+        Cmd::Publish(a) => cmd_registry::publish(a),
     };
     match result {
         Ok(code) => code,

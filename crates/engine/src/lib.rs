@@ -436,8 +436,12 @@ impl Run {
         use baseliner_report::{Artefacts, Output};
         obs.stage("report");
         let started = Instant::now();
+        // The label states the digest of assessment.json, so the label files are
+        // made from the final assessment (with this stage's timing in it), after
+        // the timing is taken: label and assessment.json always agree.
+        let labels = [Output::LabelSvg, Output::LabelPng, Output::LabelJson];
         let others: Vec<Output> = baseliner_report::outputs::assess_outputs()
-            .filter(|o| *o != Output::AssessmentJson)
+            .filter(|o| *o != Output::AssessmentJson && !labels.contains(o))
             .collect();
         let mut written = {
             let a = Artefacts::new(&self.assessment, registry)
@@ -449,9 +453,15 @@ impl Run {
             stage: "report".into(),
             millis: started.elapsed().as_millis() as u64,
         });
-        let a = Artefacts::new(&self.assessment, registry);
+        let a = Artefacts::new(&self.assessment, registry).with_key(key);
         let mut first = baseliner_report::outputs::write(&a, dir, [Output::AssessmentJson])?;
+        first.extend(baseliner_report::outputs::write(&a, dir, labels)?);
         first.append(&mut written);
+        first.sort_by_key(|p| {
+            baseliner_report::outputs::OUTPUTS
+                .iter()
+                .position(|o| p.file_name().is_some_and(|f| f == o.file))
+        });
         Ok(first)
     }
 }
