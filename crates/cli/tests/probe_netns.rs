@@ -6,7 +6,8 @@
 //! Weak device: BusyBox telnetd (login admin/admin), dropbear with password login,
 //! lighttpd with basic auth over plain HTTP and an open /server-status,
 //! `openssl s_server` with TLS 1.0 only and a self-signed 1024-bit certificate,
-//! snmpd with community `public`. Hardened device: OpenSSH with public-key login
+//! snmpd with community `public`, and an SSDP responder (this test binary, see
+//! `ssdp_responder_helper`). Hardened device: OpenSSH with public-key login
 //! and current algorithms only, lighttpd without a version banner or login,
 //! `openssl s_server` with TLS 1.2+ and a CA-signed 2048-bit certificate, snmpd
 //! with a non-default community.
@@ -367,6 +368,7 @@ $HTTP["url"] !~ "^/server-status" {{
         "snmpd -f -Lo -C -c {} udp:10.213.1.2:161",
         snmp.display()
     ));
+    start_ssdp(&mut lab);
     for p in [22, 23, 80, 443] {
         lab.wait_tcp(p);
     }
@@ -386,7 +388,7 @@ $HTTP["url"] !~ "^/server-status" {{
     eprintln!("weak device: {c:?} in {secs:.1} s");
     for want in [
         "NET-001", "NET-002", "NET-003", "NET-004", "NET-005", "NET-006", "NET-008", "NET-009",
-        "NET-012", "NET-013",
+        "NET-012", "NET-013", "NET-014",
     ] {
         assert!(c.iter().any(|x| x == want), "{want} missing from {c:?}");
     }
@@ -425,6 +427,8 @@ $HTTP["url"] !~ "^/server-status" {{
         comps.contains(&"dropbear") && comps.contains(&"lighttpd"),
         "{comps:?}"
     );
+    // The SSDP answer: discovery (NET-014) and the UPnP daemon's version (NET-004).
+    assert!(comps.contains(&"miniupnpd"), "{comps:?}");
 }
 
 #[test]
@@ -701,4 +705,53 @@ fn walk(dir: &std::path::Path) -> Vec<PathBuf> {
         }
     }
     out
+}
+
+/// Not a test on its own: the SSDP responder the weak device runs (Debian packages no
+/// stand-alone one). The weak-device test starts this test binary inside the device
+/// namespace with `BL_SSDP_HELPER` set; it answers M-SEARCH the way miniupnpd does,
+/// for at most 120 s.
+#[test]
+#[ignore = "helper process for the namespace tests"]
+fn ssdp_responder_helper() {
+    if std::env::var_os("BL_SSDP_HELPER").is_none() {
+        return;
+    }
+    let host = std::env::var("BL_SSDP_HELPER").unwrap();
+    let sock = std::net::UdpSocket::bind("0.0.0.0:1900").unwrap();
+    sock.set_read_timeout(Some(Duration::from_secs(1))).unwrap();
+    let end = Instant::now() + Duration::from_secs(120);
+    let mut buf = [0u8; 2048];
+    while Instant::now() < end {
+        let Ok((n, from)) = sock.recv_from(&mut buf) else {
+            continue;
+        };
+        if !buf[..n].starts_with(b"M-SEARCH") {
+            continue;
+        }
+        let reply = format!(
+            "HTTP/1.1 200 OK\r\nCACHE-CONTROL: max-age=120\r\nST: upnp:rootdevice\r\nUSN: uuid:4c50b0a1-0000-0000-0000-000000000001::upnp:rootdevice\r\nEXT:\r\nSERVER: Linux/5.10 UPnP/1.1 MiniUPnPd/2.1\r\nLOCATION: http://{host}:80/rootDesc.xml\r\n\r\n"
+        );
+        let _ = sock.send_to(reply.as_bytes(), from);
+    }
+}
+
+fn start_ssdp(lab: &mut Lab) {
+    let exe = std::env::current_exe().unwrap();
+    let child = Command::new("ip")
+        .args(["netns", "exec", &lab.dev])
+        .arg(exe)
+        .args([
+            "ssdp_responder_helper",
+            "--exact",
+            "--ignored",
+            "--test-threads",
+            "1",
+        ])
+        .env("BL_SSDP_HELPER", lab.dev_ip)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the SSDP responder");
+    lab.children.push(child);
 }
