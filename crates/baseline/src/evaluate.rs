@@ -14,7 +14,7 @@
 //! 6. otherwise INCONCLUSIVE, saying what is missing.
 
 use baseliner_model::{
-    Basis, Code, Confidence, Finding, LiveTest, Obligation, Outcome, Severity, TestOutcome,
+    Basis, Code, Confidence, Finding, IdentitySource, LiveTest, Obligation, Outcome, Severity, TestOutcome,
     Verdict, VerdictStatus, VerdictSummary, VexStatus, VulnMatch,
 };
 
@@ -62,6 +62,20 @@ pub fn vuln_citations(vulns: &[VulnMatch]) -> Vec<Citation> {
         .map(|v| {
             let code = v.code();
             let (confidence, confidence_reason) = match v.vex_status {
+                // A kernel's version read from the binary (banner, modules folder) is not
+                // proof: SoC and vendor kernels take fixes without changing the version.
+                VexStatus::Affected
+                    if v.component == "linux" && v.identity_source != IdentitySource::PackageDb =>
+                {
+                    (
+                        Confidence::Likely,
+                        Some(format!(
+                            "the kernel version {} is read from the image ({}), and vendor kernels often carry backported fixes without changing it",
+                            v.version,
+                            v.identity_source.as_str()
+                        )),
+                    )
+                }
                 VexStatus::Affected => (Confidence::Certain, None),
                 _ => (
                     Confidence::Possible,

@@ -35,12 +35,6 @@ fn product(pkg: &str) -> Option<&str> {
     })
 }
 
-/// Finding codes whose FAILs belong to the trust-store and script-condition work
-/// (branch `accf`): a CA bundle's own self-signatures, a download flag behind an
-/// opt-in setting.
-// TODO(accf): once branch `accf` is merged, drop this allowance and assert no FAIL at all.
-const ACCF_CODES: &[&str] = &["CRYPTO-", "UPD-004"];
-
 #[test]
 fn debian_reference_image_versions_and_verdicts() {
     let dir = tempfile::tempdir().unwrap();
@@ -143,16 +137,11 @@ fn debian_reference_image_versions_and_verdicts() {
     // The build date comes from the squashfs superblock.
     assert!(a.image.build_date.is_some(), "{:?}", a.image);
 
-    // No FAIL, except (until `accf` is merged) those of trust stores and script flags.
+    // No FAIL at all: the CA bundle is a trust store, the download helpers verify TLS.
     let fails: Vec<String> = a
         .verdicts
         .iter()
         .filter(|v| v.status == VerdictStatus::Fail)
-        .filter(|v| {
-            !v.findings
-                .iter()
-                .all(|c| ACCF_CODES.iter().any(|p| c.starts_with(p)))
-        })
         .map(|v| format!("{} {:?}: {:?}", v.provision, v.findings, v.reasons))
         .collect();
     assert!(fails.is_empty(), "{fails:#?}");
