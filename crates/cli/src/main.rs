@@ -15,7 +15,10 @@ mod cmd_declare;
 mod cmd_inspect;
 mod cmd_keys;
 mod cmd_label;
+#[cfg(feature = "registry")]
 mod cmd_registry;
+#[cfg(feature = "registry")]
+pub use cmd_registry::log_check;
 mod cmd_sbom;
 mod cmd_unpack;
 
@@ -54,10 +57,13 @@ enum Cmd {
     /// Make a label from an assessment, or verify a signed label.json.
     Label(cmd_label::LabelArgs),
     /// Run the registry: JSON API, public pages, transparency log.
+    #[cfg(feature = "registry")]
     Serve(cmd_registry::ServeArgs),
     /// Registry administration: API tokens, signing keys, re-matching.
+    #[cfg(feature = "registry")]
     Registry(cmd_registry::RegistryArgs),
     /// Publish an assessment folder (label.json + assessment.json) to a registry.
+    #[cfg(feature = "registry")]
     Publish(cmd_registry::PublishArgs),
 }
 
@@ -131,8 +137,11 @@ fn main() -> ExitCode {
         Cmd::Declare(a) => cmd_declare::run(a),
         Cmd::Keys(a) => cmd_keys::run(a),
         Cmd::Label(a) => cmd_label::run(a),
+        #[cfg(feature = "registry")]
         Cmd::Serve(a) => cmd_registry::serve(a),
+        #[cfg(feature = "registry")]
         Cmd::Registry(a) => cmd_registry::registry(a),
+        #[cfg(feature = "registry")]
         Cmd::Publish(a) => cmd_registry::publish(a),
     };
     match result {
@@ -142,6 +151,23 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Built without the registry: a log check cannot be made.
+#[cfg(not(feature = "registry"))]
+#[allow(clippy::too_many_arguments)]
+pub fn log_check(
+    _label: &std::path::Path,
+    _bytes: &[u8],
+    _public: &ed25519_dalek::VerifyingKey,
+    _registry: Option<&str>,
+    _bundle: Option<&std::path::Path>,
+    _save_bundle: Option<&std::path::Path>,
+    _log_key: Option<&str>,
+) -> Result<Option<ExitCode>> {
+    anyhow::bail!(
+        "this baseliner was built without the `registry` feature: --registry and --bundle are not available"
+    )
 }
 
 /// Progress of a run on a terminal (a spinner naming the stage), nothing in a pipe.

@@ -1,3 +1,4 @@
+#![cfg(feature = "registry")]
 //! The registry end to end through the binary, on SQLite and (where
 //! `BASELINER_TEST_PG` names a server) PostgreSQL: real assessments of the bundled
 //! sample, signed with real keys, published over HTTP to a `baseliner serve` process.
