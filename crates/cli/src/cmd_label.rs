@@ -69,7 +69,7 @@ pub enum LabelCmd {
     },
 }
 
-fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
+pub fn read_bounded(path: &Path, max: u64) -> Result<Vec<u8>> {
     let len = std::fs::metadata(path)
         .with_context(|| format!("reading {}", path.display()))?
         .len();
@@ -95,73 +95,18 @@ pub fn run(a: LabelArgs) -> Result<ExitCode> {
             let bytes = read_bounded(&label, MAX_LABEL_LEN)?;
             match verify(&bytes, &public) {
                 Ok(l) => {
-                    if registry.is_some() || bundle.is_some() {
-                        let b = match (&registry, &bundle) {
-                            (Some(r), _) => {
-                                let id =
-                                    hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&bytes));
-                                baseliner_registry::client::fetch_bundle(r, &id)?
-                            }
-                            (None, Some(p)) => {
-                                let text = read_bounded(p, 64 * 1024 * 1024)?;
-                                serde_json::from_slice(&text).with_context(|| {
-                                    format!("{} is not a proof bundle", p.display())
-                                })?
-                            }
-                            _ => unreachable!(),
-                        };
-                        if let Some(p) = &save_bundle {
-                            crate::write_json(p, &b)?;
-                        }
-                        if b.label.as_bytes() != bytes.as_slice() {
-                            eprintln!("{}: the bundle is for another label", label.display());
-                            return Ok(ExitCode::from(1));
-                        }
-                        let (log_verifier, trusted) = match &log_key {
-                            Some(k) => {
-                                let text = if std::path::Path::new(k).is_file() {
-                                    String::from_utf8_lossy(&read_bounded(
-                                        std::path::Path::new(k),
-                                        4096,
-                                    )?)
-                                    .into_owned()
-                                } else {
-                                    k.clone()
-                                };
-                                (text.trim().parse::<baseliner_tlog::LogVerifier>()?, true)
-                            }
-                            None => (b.log_key.parse::<baseliner_tlog::LogVerifier>()?, false),
-                        };
-                        match baseliner_registry::verify_bundle(&b, &public, &log_verifier) {
-                            Ok(c) => {
-                                println!(
-                                    "{}: in the transparency log `{}` as entry #{} (checkpoint of {} entries{})",
-                                    label.display(),
-                                    c.checkpoint.origin,
-                                    c.publish_index,
-                                    c.checkpoint.size,
-                                    if trusted {
-                                        ""
-                                    } else {
-                                        ", log key as the registry states it: pass --log-key to pin it"
-                                    }
-                                );
-                                if let Some(w) = &c.withdrawn {
-                                    eprintln!(
-                                        "{}: WITHDRAWN by {} on {}: {}",
-                                        label.display(),
-                                        w.org,
-                                        w.time,
-                                        w.reason.as_deref().unwrap_or("")
-                                    );
-                                    return Ok(ExitCode::from(1));
-                                }
-                            }
-                            Err(e) => {
-                                eprintln!("{}: log proof failed: {e}", label.display());
-                                return Ok(ExitCode::from(1));
-                            }
-                        }
+                    if (registry.is_some() || bundle.is_some())
+                        && let Some(code) = crate::log_check(
+                            &label,
+                            &bytes,
+                            &public,
+                            registry.as_deref(),
+                            bundle.as_deref(),
+                            save_bundle.as_deref(),
+                            log_key.as_deref(),
+                        )?
+                    {
+                        return Ok(code);
                     }
                     let s = &l.statement;
                     println!(

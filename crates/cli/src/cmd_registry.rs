@@ -2,7 +2,7 @@
 //! `baseliner-registry`.
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
@@ -206,4 +206,83 @@ pub fn publish(a: PublishArgs) -> Result<ExitCode> {
             Ok(ExitCode::from(1))
         }
     }
+}
+
+/// With a registry or a saved bundle: the label's inclusion in the log, checked
+/// against a signed checkpoint. `Some(code)` ends the command (a failure or a withdrawal).
+#[allow(clippy::too_many_arguments)]
+pub fn log_check(
+    label: &Path,
+    bytes: &[u8],
+    public: &ed25519_dalek::VerifyingKey,
+    registry: Option<&str>,
+    bundle: Option<&Path>,
+    save_bundle: Option<&Path>,
+    log_key: Option<&str>,
+) -> Result<Option<ExitCode>> {
+    let b = match (registry, bundle) {
+        (Some(r), _) => {
+            let id = hex::encode(<sha2::Sha256 as sha2::Digest>::digest(bytes));
+            baseliner_registry::client::fetch_bundle(r, &id)?
+        }
+        (None, Some(p)) => {
+            let text = crate::cmd_label::read_bounded(p, 64 * 1024 * 1024)?;
+            serde_json::from_slice(&text)
+                .with_context(|| format!("{} is not a proof bundle", p.display()))?
+        }
+        _ => unreachable!(),
+    };
+    if let Some(p) = save_bundle {
+        crate::write_json(p, &b)?;
+    }
+    if b.label.as_bytes() != bytes {
+        eprintln!("{}: the bundle is for another label", label.display());
+        return Ok(Some(ExitCode::from(1)));
+    }
+    let (log_verifier, trusted) = match log_key {
+        Some(k) => {
+            let text = if std::path::Path::new(k).is_file() {
+                String::from_utf8_lossy(&crate::cmd_label::read_bounded(
+                    std::path::Path::new(k),
+                    4096,
+                )?)
+                .into_owned()
+            } else {
+                k.to_string()
+            };
+            (text.trim().parse::<baseliner_tlog::LogVerifier>()?, true)
+        }
+        None => (b.log_key.parse::<baseliner_tlog::LogVerifier>()?, false),
+    };
+    match baseliner_registry::verify_bundle(&b, public, &log_verifier) {
+        Ok(c) => {
+            println!(
+                "{}: in the transparency log `{}` as entry #{} (checkpoint of {} entries{})",
+                label.display(),
+                c.checkpoint.origin,
+                c.publish_index,
+                c.checkpoint.size,
+                if trusted {
+                    ""
+                } else {
+                    ", log key as the registry states it: pass --log-key to pin it"
+                }
+            );
+            if let Some(w) = &c.withdrawn {
+                eprintln!(
+                    "{}: WITHDRAWN by {} on {}: {}",
+                    label.display(),
+                    w.org,
+                    w.time,
+                    w.reason.as_deref().unwrap_or("")
+                );
+                return Ok(Some(ExitCode::from(1)));
+            }
+        }
+        Err(e) => {
+            eprintln!("{}: log proof failed: {e}", label.display());
+            return Ok(Some(ExitCode::from(1)));
+        }
+    }
+    Ok(None)
 }

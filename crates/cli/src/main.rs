@@ -16,7 +16,10 @@ mod cmd_inspect;
 mod cmd_keys;
 mod cmd_label;
 mod cmd_probe;
+#[cfg(feature = "registry")]
 mod cmd_registry;
+#[cfg(feature = "registry")]
+pub use cmd_registry::log_check;
 mod cmd_sbom;
 mod cmd_unpack;
 
@@ -58,10 +61,13 @@ enum Cmd {
     /// credentials, SSH/TLS/HTTP audits, brute-force protection.
     Probe(cmd_probe::ProbeArgs),
     /// Run the registry: JSON API, public pages, transparency log.
+    #[cfg(feature = "registry")]
     Serve(cmd_registry::ServeArgs),
     /// Registry administration: API tokens, signing keys, re-matching.
+    #[cfg(feature = "registry")]
     Registry(cmd_registry::RegistryArgs),
     /// Publish an assessment folder (label.json + assessment.json) to a registry.
+    #[cfg(feature = "registry")]
     Publish(cmd_registry::PublishArgs),
 }
 
@@ -136,8 +142,11 @@ fn main() -> ExitCode {
         Cmd::Keys(a) => cmd_keys::run(a),
         Cmd::Label(a) => cmd_label::run(a),
         Cmd::Probe(a) => cmd_probe::run(a),
+        #[cfg(feature = "registry")]
         Cmd::Serve(a) => cmd_registry::serve(a),
+        #[cfg(feature = "registry")]
         Cmd::Registry(a) => cmd_registry::registry(a),
+        #[cfg(feature = "registry")]
         Cmd::Publish(a) => cmd_registry::publish(a),
     };
     match result {
@@ -147,6 +156,23 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+/// Built without the registry: a log check cannot be made.
+#[cfg(not(feature = "registry"))]
+#[allow(clippy::too_many_arguments)]
+pub fn log_check(
+    _label: &std::path::Path,
+    _bytes: &[u8],
+    _public: &ed25519_dalek::VerifyingKey,
+    _registry: Option<&str>,
+    _bundle: Option<&std::path::Path>,
+    _save_bundle: Option<&std::path::Path>,
+    _log_key: Option<&str>,
+) -> Result<Option<ExitCode>> {
+    anyhow::bail!(
+        "this baseliner was built without the `registry` feature: --registry and --bundle are not available"
+    )
 }
 
 /// Progress of a run on a terminal (a spinner naming the stage), nothing in a pipe.

@@ -1,3 +1,4 @@
+#![cfg(feature = "registry")]
 //! The registry end to end through the binary, on SQLite and (where
 //! `BASELINER_TEST_PG` names a server) PostgreSQL: real assessments of the bundled
 //! sample, signed with real keys, published over HTTP to a `baseliner serve` process.
@@ -1236,6 +1237,11 @@ fn rematch_after_a_kb_update_flags_products_that_gained_a_kev() {
             dir.join("kev.json").to_str().unwrap(),
         ]);
         let before = state(&url);
+        // A verification answered (and cached) before the re-match...
+        assert_eq!(
+            get_json(&format!("{url}/api/v1/verify/{id}"))["products"][0]["kev_gained"],
+            json!([])
+        );
         let out = ok(&[
             "registry",
             "rematch",
@@ -1249,6 +1255,17 @@ fn rematch_after_a_kb_update_flags_products_that_gained_a_kev() {
         let page = get_json(&format!("{url}/api/v1/products/{id}"));
         assert_eq!(page["kev_gained"], json!(["CVE-2099-1001"]));
         assert_eq!(page["vulnerabilities"][0]["kev"], true);
+        // ...is answered afresh within a few seconds of it.
+        let mut fresh = false;
+        for _ in 0..50 {
+            let v = get_json(&format!("{url}/api/v1/verify/{id}"));
+            if v["products"][0]["kev_gained"] == json!(["CVE-2099-1001"]) {
+                fresh = true;
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        assert!(fresh, "the cached verification never showed the re-match");
         let hit = get_json(&format!("{url}/api/v1/impact?cve=cve-2099-1001"));
         assert_eq!(hit.as_array().unwrap().len(), 1);
         let mut r = agent().get(&format!("{url}/product/{id}")).call().unwrap();

@@ -63,6 +63,7 @@ pub async fn rematch(
             .collect();
         let _ = before;
         store.replace_vulns(&id, &rows, &gained).await?;
+        store.bump_generation().await?;
         report.products += 1;
         if !gained.is_empty() {
             report.flagged.push((id, gained));

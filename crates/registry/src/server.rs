@@ -62,17 +62,18 @@ pub(crate) struct AppState {
     writer: tokio::sync::Mutex<()>,
     schema: jsonschema::Validator,
     bad_tokens: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-    /// Verification answers (status, JSON body) by query, for at most [`VERIFY_TTL`]:
-    /// the retailer's check is the hot path. Cleared on every write this process makes;
-    /// writes by other processes on the same database show within the TTL.
+    /// Verification answers (status, JSON body) by query: the retailer's check is the
+    /// hot path. Cleared on every write this process makes, and within a second of a
+    /// write by another process (a second server appending leaves, `registry rematch`
+    /// bumping the data generation), which a background task watches for.
     verify_cache: RwLock<HashMap<String, (Instant, StatusCode, Bytes)>>,
     cfg: Config,
 }
 
-/// How long a cached verification answer is served.
-const VERIFY_TTL: Duration = Duration::from_secs(1);
-/// Entries the verification cache holds before it starts over.
-const VERIFY_CACHE_MAX: usize = 200_000;
+/// The longest a cached verification answer is served, whatever happens.
+const VERIFY_TTL: Duration = Duration::from_secs(60);
+/// Entries the verification cache holds before it starts over (about 1 KiB each).
+const VERIFY_CACHE_MAX: usize = 50_000;
 
 type Shared = Arc<AppState>;
 
@@ -109,6 +110,21 @@ pub async fn serve(cfg: Config, ready: impl FnOnce(SocketAddr)) -> Result<(), Er
         let mut log = state.log.write().expect("log lock");
         log.note = state.checkpoint_of(&log.tree);
     }
+    // Writes by other processes on the same database invalidate cached answers.
+    let watched = state.clone();
+    tokio::spawn(async move {
+        let mut last = None;
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        loop {
+            tick.tick().await;
+            if let Ok(now) = watched.store.generation().await {
+                if last.as_ref().is_some_and(|l| *l != now) {
+                    watched.verify_cache.write().expect("cache lock").clear();
+                }
+                last = Some(now);
+            }
+        }
+    });
     let listener = tokio::net::TcpListener::bind(cfg.listen)
         .await
         .map_err(|e| Error::Io(format!("listening on {}: {e}", cfg.listen)))?;

@@ -684,6 +684,25 @@ impl Store {
         Ok(())
     }
 
+    /// What changes whenever stored answers may change: the log's size (publications,
+    /// withdrawals) and the data generation a re-match bumps.
+    pub async fn generation(&self) -> Result<(i64, Option<String>), Error> {
+        let leaves: i64 = sqlx::query("SELECT COUNT(*) FROM reg_leaf")
+            .fetch_one(&self.pool)
+            .await?
+            .get(0);
+        Ok((leaves, self.meta("generation").await?))
+    }
+
+    /// Records that derived data (matched vulnerabilities) changed.
+    pub async fn bump_generation(&self) -> Result<(), Error> {
+        sqlx::query("INSERT INTO reg_meta (k, v) VALUES ('generation', $1) ON CONFLICT (k) DO UPDATE SET v = excluded.v")
+            .bind(format!("{} {}", now(), random_hex(8)?))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
     /// Counts of products and log leaves (for tests and the front page).
     pub async fn counts(&self) -> Result<(u64, u64), Error> {
         let p: i64 = sqlx::query("SELECT COUNT(*) FROM reg_product")
