@@ -14,8 +14,8 @@
 //! 6. otherwise INCONCLUSIVE, saying what is missing.
 
 use baseliner_model::{
-    Basis, Code, Confidence, Finding, IdentitySource, LiveTest, Obligation, Outcome, Severity, TestOutcome,
-    Verdict, VerdictStatus, VerdictSummary, VexStatus, VulnMatch,
+    Basis, Code, Confidence, Finding, IdentitySource, LiveTest, Obligation, Outcome, Severity,
+    TestOutcome, Verdict, VerdictStatus, VerdictSummary, VexStatus, VulnMatch,
 };
 
 use crate::catalogue::{EvidenceRow, Method, Profile, Provision, Role};
