@@ -126,6 +126,22 @@ impl<'t> Context<'t> {
         }
     }
 
+    /// Whether file `i` is documentation (or came out of it, like a man page's gzip):
+    /// a changelog names old releases, a man page shows example commands; neither is
+    /// what the device runs.
+    pub fn is_documentation(&self, i: usize) -> bool {
+        const DOCS: &[&str] = &[
+            "/usr/share/doc/",
+            "/usr/share/man/",
+            "/usr/share/info/",
+            "/usr/share/common-licenses/",
+        ];
+        self.entry(i).is_some_and(|e| {
+            DOCS.iter()
+                .any(|d| e.provenance.contains(d) || e.fs_path.contains(d))
+        })
+    }
+
     pub fn entry(&self, i: usize) -> Option<&Entry> {
         self.tree.entries.get(i)
     }

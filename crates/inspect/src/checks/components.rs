@@ -681,7 +681,7 @@ fn binaries(ctx: &Context, acc: &mut Acc) {
     let mut cands: Vec<(usize, usize, String, usize, Vec<u8>)> = Vec::new();
     for (pi, anchor, re, window) in &c.rules {
         for h in ctx.hits(anchor) {
-            if documentation(ctx, h.file) {
+            if ctx.is_documentation(h.file) {
                 continue;
             }
             let data = ctx.data(h.file);
@@ -818,21 +818,6 @@ fn busybox_applet_lists(
         }
     }
     out
-}
-
-/// Whether file `i` is documentation (or came out of it): a changelog or a NEWS file
-/// names old releases of a product, which is not the version installed.
-fn documentation(ctx: &Context, i: usize) -> bool {
-    const DOCS: &[&str] = &[
-        "/usr/share/doc/",
-        "/usr/share/man/",
-        "/usr/share/info/",
-        "/usr/share/common-licenses/",
-    ];
-    ctx.entry(i).is_some_and(|e| {
-        DOCS.iter()
-            .any(|d| e.provenance.contains(d) || e.fs_path.contains(d))
-    })
 }
 
 /// The upstream release a distribution kernel's banner at `offset` states after its

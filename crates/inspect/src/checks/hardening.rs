@@ -217,8 +217,14 @@ impl Check for Hardening {
             if !matches!(x.kind, ElfKind::Executable | ElfKind::Library) {
                 continue;
             }
-            let is_module = ctx.entry(*i).is_some_and(|e| e.name().ends_with(".ko"));
-            if is_module {
+            // Kernel modules and the kernel itself are not user-space programs: they have
+            // no PT_GNU_STACK or loader, and their protections are kernel options.
+            let is_kernel = ctx.entry(*i).is_some_and(|e| {
+                e.name().ends_with(".ko")
+                    || e.name().starts_with("vmlinu")
+                    || e.provenance.contains(":linux_kernel:")
+            });
+            if is_kernel {
                 continue;
             }
             s.binaries += 1;

@@ -164,7 +164,7 @@ impl Check for Update {
         let mut plain = Vec::new();
         for h in ctx.hits("http://") {
             let data = ctx.data(h.file);
-            if !crate::context::is_text(data) {
+            if !crate::context::is_text(data) || ctx.is_documentation(h.file) {
                 continue;
             }
             let (start, line) = line_at(data, h.offset);
@@ -198,6 +198,10 @@ fn insecure_downloads(ctx: &Context) -> (Vec<Evidence>, Vec<Evidence>) {
     let mut seen: HashSet<(usize, usize)> = HashSet::new();
     for lit in INSECURE {
         for h in ctx.hits(lit) {
+            // A man page or a changelog shows example commands; the device runs none.
+            if ctx.is_documentation(h.file) {
+                continue;
+            }
             let data = ctx.data(h.file);
             let (start, line) = line_at(data, h.offset);
             let binary = !crate::context::is_text(data);
