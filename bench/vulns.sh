@@ -8,11 +8,14 @@
 # deterministic); REGENERATE=1 writes it anew. The knowledge base is always rebuilt.
 # MATCH_ONLY=1 re-times matching against the knowledge base a previous run left (a new
 # process: the index is mapped from kb.sqlite.idx, not rebuilt).
+# ALLOC=system times with the system allocator instead of mimalloc (the CLI's default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 records="${1:-300000}"
 work="${2:-target/bench-vulns}"
-cargo build --release -q -p baseliner-vulns --example bench_vulns
+features=()
+if [ "${ALLOC:-mimalloc}" = system ]; then features=(--features bench-system-alloc); fi
+cargo build --release -q -p baseliner-vulns --example bench_vulns "${features[@]}"
 if [ "${MATCH_ONLY:-0}" = 1 ]; then
   ./target/release/examples/bench_vulns "$work" "$records" match-only
 else

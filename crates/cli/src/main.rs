@@ -129,6 +129,12 @@ pub fn spinner() -> Option<indicatif::ProgressBar> {
     Some(pb)
 }
 
+/// mimalloc (default feature `mimalloc`): the many small allocations of matching and
+/// unpacking cost about a third less than with the system allocator.
+#[cfg(feature = "mimalloc")]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result: Result<ExitCode> = match cli.cmd {

@@ -276,10 +276,13 @@ impl std::fmt::Display for IdentitySource {
 #[schemars(deny_unknown_fields)]
 pub struct VulnMatch {
     /// `CVE-2018-20679`, or an OSV id where no CVE exists.
-    pub id: String,
+    #[schemars(with = "String")]
+    pub id: Text,
     /// Component name as in [`Component::name`], or the device model for device-level CVEs.
-    pub component: String,
-    pub version: String,
+    #[schemars(with = "String")]
+    pub component: Text,
+    #[schemars(with = "String")]
+    pub version: Text,
     /// Which rule matched, for example `cpe busybox:busybox versionEndExcluding 1.30.0`.
     pub rule: String,
     /// Where the identity came from.
@@ -288,18 +291,26 @@ pub struct VulnMatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cvss_score: Option<f64>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cvss_severity: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub cvss_severity: Option<Text>,
     /// Listed in CISA's Known Exploited Vulnerabilities catalogue.
     pub kev: bool,
     /// When the vulnerability was published (`YYYY-MM-DD`), where the record says.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub published: Option<String>,
+    #[schemars(with = "Option<String>")]
+    pub published: Option<Text>,
     /// One-line description from the record.
     pub summary: String,
     pub vex_status: VexStatus,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub vex_justification: Option<String>,
 }
+
+/// A short text held inline (up to 24 bytes) rather than on the heap: ids, names,
+/// versions and dates of vulnerability matches, which a large image has by the ten
+/// thousand; allocating each was most of the matcher's output time (issue 13).
+/// Serialises as a plain string, so the JSON contract is unchanged.
+pub type Text = compact_str::CompactString;
 
 /// CVSS base score from which a vulnerability counts as critical (`VULN-002`).
 pub const CRITICAL_CVSS: f64 = 9.0;

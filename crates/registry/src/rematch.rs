@@ -47,12 +47,19 @@ pub async fn rematch(
             .vulnerabilities
             .iter()
             .filter(|v| v.kev)
-            .map(|v| v.id.clone())
+            .map(|v| v.id.to_string())
             .collect();
         let rows: Vec<(String, String, String, bool)> = matches
             .iter()
             .filter(|m| m.may_affect())
-            .map(|m| (m.id.clone(), m.component.clone(), m.version.clone(), m.kev))
+            .map(|m| {
+                (
+                    m.id.to_string(),
+                    m.component.to_string(),
+                    m.version.to_string(),
+                    m.kev,
+                )
+            })
             .collect();
         let gained: Vec<String> = rows
             .iter()

@@ -105,7 +105,14 @@ pub fn check(
     let vulns = a
         .vulnerabilities
         .iter()
-        .map(|v| (v.id.clone(), v.component.clone(), v.version.clone(), v.kev))
+        .map(|v| {
+            (
+                v.id.to_string(),
+                v.component.to_string(),
+                v.version.to_string(),
+                v.kev,
+            )
+        })
         .collect();
     Ok(NewProduct {
         product,

@@ -250,7 +250,7 @@ pub fn cyclonedx(components: &[Component], vulns: &[VulnMatch], meta: &SbomMeta)
             }
             CdxVuln {
                 bom_ref: format!("vulnerability-{i}"),
-                id: m.id.clone(),
+                id: m.id.to_string(),
                 source: CdxSource {
                     name: if m.id.starts_with("CVE-") {
                         "NVD"

@@ -12,6 +12,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+/// The allocator the CLI ships with, unless `bench-system-alloc` asks for the system's.
+#[cfg(not(feature = "bench-system-alloc"))]
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use baseliner_model::Component;
 use baseliner_vulns::Kb;
 use serde_json::{Value, json};

@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
-use baseliner_model::{Component, VexStatus, VulnMatch};
+use baseliner_model::{Component, Text, VexStatus, VulnMatch};
 use sqlx::ConnectOptions;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqliteSynchronous};
 
@@ -731,15 +731,29 @@ impl Kb {
         let (mut out, rest) = both(split, || build(ordered), || build(second));
         out.extend(rest);
         // When each was published: a vulnerability public when the firmware was
-        // built is evidence that updates were late; one found later is not.
-        let mut keys: Vec<i64> = out.iter().filter_map(|m| record::cve_key(&m.id)).collect();
+        // built is evidence that updates were late; one found later is not. The index
+        // holds the day of every record it has; SQLite is asked only for the others
+        // (written after the index was checked).
+        let mut keys: Vec<i64> = Vec::new();
+        for m in &mut out {
+            if m.published.is_some() {
+                continue;
+            }
+            let Some(k) = record::cve_key(&m.id) else {
+                continue;
+            };
+            match view.cve_ord(k) {
+                Some(ord) => m.published = view.published(ord),
+                None => keys.push(k),
+            }
+        }
         keys.sort_unstable();
         keys.dedup();
         if !keys.is_empty() {
             let dates = self.with_conn(async move |conn| store::published(conn, &keys).await)?;
-            for m in &mut out {
+            for m in out.iter_mut().filter(|m| m.published.is_none()) {
                 if let Some(d) = record::cve_key(&m.id).and_then(|k| dates.get(&k)) {
-                    let day: String = d.chars().take(10).collect();
+                    let day: Text = d.chars().take(10).collect();
                     if day.len() == 10 {
                         m.published = Some(day);
                     }
@@ -859,24 +873,29 @@ fn build_matches(
         let Some(s) = subjects.get(p.subject) else {
             continue;
         };
-        let (id, score, severity, summary) = match p.source {
+        let published = match p.source {
+            Source::Nvd { ord, .. } if ord != memindex::NONE => view.published(ord),
+            _ => None,
+        };
+        let (id, score, severity, summary): (Text, _, Option<Text>, _) = match p.source {
             Source::Nvd { key, ord } => {
                 let (score, severity, summary) = if ord != memindex::NONE {
                     let (score, severity, summary) = view.details(ord);
-                    (score, severity.map(str::to_string), summary.to_string())
+                    (score, severity.map(Text::from), summary.to_string())
                 } else {
-                    details.get(&key).cloned().unwrap_or_default()
+                    let (score, severity, summary) = details.get(&key).cloned().unwrap_or_default();
+                    (score, severity.map(Text::from), summary)
                 };
-                (record::cve_id(key), score, severity, summary)
+                (record::cve_text(key), score, severity, summary)
             }
-            Source::Osv(o) => (o.id, None, o.severity, o.summary),
+            Source::Osv(o) => (o.id.into(), None, o.severity.map(Text::from), o.summary),
         };
         out.push(VulnMatch {
             kev: view.in_kev(&id),
-            published: None,
+            published,
             id,
-            component: s.display_name.clone(),
-            version: s.display_version.clone(),
+            component: Text::from(s.display_name.as_str()),
+            version: Text::from(s.display_version.as_str()),
             rule: p.rule,
             identity_source: s.source,
             cvss_score: score,
@@ -960,10 +979,15 @@ fn report_order(pending: &[Pending]) -> Vec<usize> {
     // then each run equal in those by rule: rules rarely tie, and comparing texts for
     // every pair cost more than the rest of the sort.
     if pending.iter().all(|p| p.rank.is_some()) {
-        order.sort_unstable_by_key(|&i| {
-            let p = &pending[i];
-            (p.rank, p.display, p.seq)
-        });
+        // Keys gathered once into a compact array: the sort then reads 24-byte
+        // entries in order rather than whole `Pending`s at random.
+        let mut keyed: Vec<(u64, u32, u64, u32)> = pending
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.rank.unwrap_or(0), p.display, p.seq, i as u32))
+            .collect();
+        keyed.sort_unstable();
+        order = keyed.into_iter().map(|k| k.3 as usize).collect();
     } else {
         order.sort_unstable_by(|&x, &y| {
             let (a, b) = (&pending[x], &pending[y]);
@@ -1089,7 +1113,7 @@ mod tests {
             .match_components(&comps, Some(&device))
             .unwrap()
             .into_iter()
-            .map(|m| (m.id, m.component, m.version))
+            .map(|m| (m.id.into(), m.component.into(), m.version.into()))
             .collect();
         let subjects = matcher::subjects(&comps, Some(&device));
         let index = matcher::Index::new(&subjects);

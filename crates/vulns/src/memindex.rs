@@ -20,7 +20,8 @@ use std::path::{Path, PathBuf};
 use rusqlite::{Connection, OptionalExtension};
 
 const MAGIC: &[u8; 8] = b"BLKBIDX\0";
-const FORMAT: u32 = 1;
+/// 2: records carry their publication day (`CVE_PUB`), so matching never asks SQLite.
+const FORMAT: u32 = 2;
 /// Written in native order; read back differently on a machine of other endianness.
 const ENDIAN: u32 = 0x0102_0304;
 const HEADER: usize = 64;
@@ -70,7 +71,9 @@ mod sec {
     pub const KF_CVE: usize = 19;
     pub const KF_STREAM: usize = 20;
     pub const KF_FIXED: usize = 21;
-    pub const COUNT: usize = 22;
+    /// `u32` per record: publication day as `yyyymmdd`, or [`super::NONE`].
+    pub const CVE_PUB: usize = 22;
+    pub const COUNT: usize = 23;
 }
 
 /// A list of byte strings: an offset table and the bytes.
@@ -127,6 +130,7 @@ pub(crate) struct View<'a> {
     kf_cve: &'a [u32],
     kf_stream: &'a [u32],
     kf_fixed: &'a [u32],
+    cve_pub: &'a [u32],
 }
 
 /// One index row that admits a probe's version.
@@ -203,6 +207,7 @@ impl MemIndex {
             kf_cve: self.typed(sec::KF_CVE),
             kf_stream: self.typed(sec::KF_STREAM),
             kf_fixed: self.typed(sec::KF_FIXED),
+            cve_pub: self.typed(sec::CVE_PUB),
         }
     }
 
@@ -241,6 +246,7 @@ impl MemIndex {
             && v.cve_score.len() == recs
             && v.cve_sev.len() == recs
             && v.summaries.len() == recs
+            && v.cve_pub.len() == recs
             && v.kf_stream.len() == kf
             && v.kf_fixed.len() == kf
     }
@@ -347,10 +353,12 @@ fn build_in_tx(conn: &Connection) -> rusqlite::Result<MemIndex> {
     let mut cve_key: Vec<i64> = Vec::new();
     let mut cve_score: Vec<f64> = Vec::new();
     let mut cve_sev: Vec<u32> = Vec::new();
+    let mut cve_pub: Vec<u32> = Vec::new();
     let mut sum_off: Vec<u64> = vec![0];
     let mut sum_bytes: Vec<u8> = Vec::new();
     {
-        let mut stmt = conn.prepare("SELECT k, score, severity, summary FROM cve ORDER BY k")?;
+        let mut stmt =
+            conn.prepare("SELECT k, score, severity, summary, published FROM cve ORDER BY k")?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
             cve_key.push(r.get(0)?);
@@ -359,6 +367,7 @@ fn build_in_tx(conn: &Connection) -> rusqlite::Result<MemIndex> {
             cve_sev.push(sev.map_or(NONE, |s| strings.id(s.as_bytes())));
             sum_bytes.extend_from_slice(r.get_ref(3)?.as_str()?.as_bytes());
             sum_off.push(sum_bytes.len() as u64);
+            cve_pub.push(day_number(r.get_ref(4)?.as_str_or_null()?.unwrap_or("")));
         }
     }
 
@@ -481,6 +490,7 @@ fn build_in_tx(conn: &Connection) -> rusqlite::Result<MemIndex> {
         bytemuck::cast_slice(&kf_cve),
         bytemuck::cast_slice(&kf_stream),
         bytemuck::cast_slice(&kf_fixed),
+        bytemuck::cast_slice(&cve_pub),
     ];
     Ok(assemble(&parts, token))
 }
@@ -627,6 +637,31 @@ impl<'a> View<'a> {
         (score, sev, summary)
     }
 
+    /// The record's publication day (`YYYY-MM-DD`), when it states one.
+    pub(crate) fn published(&self, ord: u32) -> Option<baseliner_model::Text> {
+        let n = self
+            .cve_pub
+            .get(ord as usize)
+            .copied()
+            .filter(|&n| n != NONE)?;
+        let mut b = *b"0000-00-00";
+        for (i, shift) in [(0, 1000), (1, 100), (2, 10), (3, 1)] {
+            b[i] = b'0' + (n / 10_000 / shift % 10) as u8;
+        }
+        for (i, v) in [
+            (5, n / 1000 % 10),
+            (6, n / 100 % 10),
+            (8, n / 10 % 10),
+            (9, n % 10),
+        ] {
+            b[i] = b'0' + v as u8;
+        }
+        // Only ASCII digits and dashes were written.
+        std::str::from_utf8(&b)
+            .ok()
+            .map(baseliner_model::Text::from)
+    }
+
     /// Whether `id` is in the KEV catalogue.
     pub(crate) fn in_kev(&self, id: &str) -> bool {
         let id = id.as_bytes();
@@ -654,6 +689,35 @@ impl<'a> View<'a> {
     }
 }
 
+/// `2024-03-07…` as `20240307`; [`NONE`] unless the text starts with a plausible date.
+fn day_number(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let digits = |r: std::ops::Range<usize>| -> Option<u32> {
+        let mut n = 0u32;
+        for &c in b.get(r)? {
+            if !c.is_ascii_digit() {
+                return None;
+            }
+            n = n * 10 + u32::from(c - b'0');
+        }
+        Some(n)
+    };
+    match (
+        digits(0..4),
+        b.get(4),
+        digits(5..7),
+        b.get(7),
+        digits(8..10),
+    ) {
+        (Some(y), Some(b'-'), Some(m), Some(b'-'), Some(d))
+            if (1..=12).contains(&m) && (1..=31).contains(&d) =>
+        {
+            y * 10_000 + m * 100 + d
+        }
+        _ => NONE,
+    }
+}
+
 /// Binary search over `0..n` by `cmp(i)` (the order of element `i` against the target).
 fn bsearch(n: usize, cmp: impl Fn(usize) -> std::cmp::Ordering) -> Option<usize> {
     let (mut lo, mut hi) = (0usize, n);
@@ -666,4 +730,53 @@ fn bsearch(n: usize, cmp: impl Fn(usize) -> std::cmp::Ordering) -> Option<usize>
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `View::published` of an index whose one record has day `n`.
+    fn assemble_one_pub(n: u32) -> Option<String> {
+        let key = [2024_0000_0001i64];
+        let nan = [f64::NAN];
+        let none = [NONE];
+        let off = [0u64, 0];
+        let one = [n];
+        let empty: &[u8] = &[];
+        let mut parts: [&[u8]; sec::COUNT] = [empty; sec::COUNT];
+        for i in [sec::KEY_OFF, sec::VER_OFF, sec::STR_OFF] {
+            parts[i] = bytemuck::cast_slice(&off[..1]);
+        }
+        parts[sec::KEY_ROWS] = bytemuck::cast_slice(&[0u32]);
+        parts[sec::CVE_KEY] = bytemuck::cast_slice(&key);
+        parts[sec::CVE_SCORE] = bytemuck::cast_slice(&nan);
+        parts[sec::CVE_SEV] = bytemuck::cast_slice(&none);
+        parts[sec::SUM_OFF] = bytemuck::cast_slice(&off);
+        parts[sec::CVE_PUB] = bytemuck::cast_slice(&one);
+        let ix = assemble(&parts, "t".into());
+        assert!(ix.consistent());
+        ix.view().published(0).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn publication_days_are_read_only_from_dates() {
+        assert_eq!(day_number("2024-03-07T12:00:00.000"), 20240307);
+        assert_eq!(day_number("1999-12-31"), 19991231);
+        let mut v = assemble_one_pub(20240307);
+        assert_eq!(v.as_deref(), Some("2024-03-07"));
+        v = assemble_one_pub(NONE);
+        assert_eq!(v, None);
+        for bad in [
+            "",
+            "2024",
+            "2024-13-01",
+            "2024-00-10",
+            "2024-01-32",
+            "20240307",
+            "abcd-ef-gh",
+        ] {
+            assert_eq!(day_number(bad), NONE, "{bad}");
+        }
+    }
 }

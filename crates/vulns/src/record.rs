@@ -3,6 +3,7 @@
 //! Feeds change shape (NVD added `cveTags`, `affected`, `ssvcV203`); these types keep
 //! only what matching and reporting need, so the store stays small and stable.
 
+use baseliner_model::Text;
 use serde::{Deserialize, Serialize};
 
 /// One CPE criterion of an NVD configuration node.
@@ -107,28 +108,38 @@ pub fn cve_key(id: &str) -> Option<i64> {
 
 /// The id of a [`cve_key`].
 pub fn cve_id(key: i64) -> String {
+    cve_text(key).into()
+}
+
+/// The id of a [`cve_key`] as a [`Text`] (inline, no heap allocation).
+pub fn cve_text(key: i64) -> Text {
     let (year, num) = (key / 10_000_000_000, key % 10_000_000_000);
     if !(0..=9999).contains(&year) || num < 0 {
-        return format!("CVE-{year:04}-{num:04}");
+        return compact_str::format_compact!("CVE-{year:04}-{num:04}");
     }
-    // Written by hand: matching builds one id per match, and `format!` cost more
-    // than the rest of building the match.
-    let mut out = String::with_capacity(19);
-    out.push_str("CVE-");
-    let digits = |out: &mut String, mut n: u64, min: usize| {
-        let mut buf = [b'0'; 20];
-        let mut i = buf.len();
-        while n > 0 || buf.len() - i < min {
-            i -= 1;
-            buf[i] = b'0' + (n % 10) as u8;
+    // Written by hand into a stack buffer: matching builds one id per match, and
+    // `format!` cost more than the rest of building the match.
+    let mut buf = [0u8; 24];
+    let mut at = buf.len();
+    // Digits of `n` (at least `min`) ending before `end`; the new start.
+    fn put(buf: &mut [u8; 24], end: usize, mut n: u64, min: usize) -> usize {
+        let mut at = end;
+        while n > 0 || end - at < min {
+            at -= 1;
+            buf[at] = b'0' + (n % 10) as u8;
             n /= 10;
         }
-        out.extend(buf[i..].iter().map(|&b| char::from(b)));
-    };
-    digits(&mut out, year as u64, 4);
-    out.push('-');
-    digits(&mut out, num as u64, 4);
-    out
+        at
+    }
+    // A number below 10^10 has at most 10 digits, a year 4: 4 + 4 + 1 + 10 <= 24.
+    at = put(&mut buf, at, num as u64, 4);
+    at -= 1;
+    buf[at] = b'-';
+    at = put(&mut buf, at, year as u64, 4);
+    at -= 4;
+    buf[at..at + 4].copy_from_slice(b"CVE-");
+    // Only ASCII digits and the prefix were written.
+    Text::from(std::str::from_utf8(&buf[at..]).unwrap_or_default())
 }
 
 /// A number whose order is the text order of [`cve_id`]`(key)`: the year, then the

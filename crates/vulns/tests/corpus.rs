@@ -49,7 +49,7 @@ fn ids_for(ms: &[VulnMatch], component: &str) -> Vec<String> {
     let mut v: Vec<String> = ms
         .iter()
         .filter(|m| m.component == component)
-        .map(|m| m.id.clone())
+        .map(|m| m.id.to_string())
         .collect();
     v.sort();
     v
