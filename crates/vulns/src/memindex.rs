@@ -21,7 +21,8 @@ use rusqlite::{Connection, OptionalExtension};
 
 const MAGIC: &[u8; 8] = b"BLKBIDX\0";
 /// 2: records carry their publication day (`CVE_PUB`), so matching never asks SQLite.
-const FORMAT: u32 = 2;
+/// 3: version ids are ranks (id order is version order), so a probe compares integers.
+const FORMAT: u32 = 3;
 /// Written in native order; read back differently on a machine of other endianness.
 const ENDIAN: u32 = 0x0102_0304;
 const HEADER: usize = 64;
@@ -53,6 +54,7 @@ mod sec {
     pub const ROW_TEXT: usize = 7;
     /// `u8` per row: `LO_INCL | HI_INCL | DECISIVE | NO_VERSION`.
     pub const ROW_FLAGS: usize = 8;
+    /// Interned versions, sorted: a version's id is its rank.
     pub const VER_OFF: usize = 9;
     pub const VER_BYTES: usize = 10;
     pub const STR_OFF: usize = 11;
@@ -331,6 +333,25 @@ impl Interner {
         self.ids.insert(s.to_vec(), id);
         id
     }
+    /// The strings in byte order, and each old id's new id (its rank).
+    fn finish_sorted(self) -> (Vec<u64>, Vec<u8>, Vec<u32>) {
+        let (off, bytes) = self.finish();
+        let n = off.len().saturating_sub(1);
+        let get = |i: usize| &bytes[off[i] as usize..off[i + 1] as usize];
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_unstable_by(|&a, &b| get(a).cmp(get(b)));
+        let mut rank = vec![NONE; n];
+        let mut s_off = Vec::with_capacity(n + 1);
+        let mut s_bytes = Vec::with_capacity(bytes.len());
+        s_off.push(0u64);
+        for (r, &i) in order.iter().enumerate() {
+            rank[i] = u32::try_from(r).unwrap_or(NONE);
+            s_bytes.extend_from_slice(get(i));
+            s_off.push(s_bytes.len() as u64);
+        }
+        (s_off, s_bytes, rank)
+    }
+
     fn finish(mut self) -> (Vec<u64>, Vec<u8>) {
         if self.off.is_empty() {
             self.off.push(0);
@@ -460,7 +481,13 @@ fn build_in_tx(conn: &Connection) -> rusqlite::Result<MemIndex> {
     }
     kf.sort();
 
-    let (ver_off, ver_bytes) = versions.finish();
+    // Renumber versions by rank, so `id(a) < id(b)` exactly when `a < b`.
+    let (ver_off, ver_bytes, rank) = versions.finish_sorted();
+    for id in row_lo.iter_mut().chain(row_hi.iter_mut()) {
+        if *id != NONE {
+            *id = rank.get(*id as usize).copied().unwrap_or(NONE);
+        }
+    }
     let (str_off, str_bytes) = strings.finish();
     let kev: Vec<u32> = kev.into_iter().map(|(_, id)| id).collect();
     let kf_cve: Vec<u32> = kf.iter().map(|x| x.2).collect();
@@ -547,40 +574,34 @@ impl<'a> View<'a> {
         a.min(b)..b
     }
 
-    fn version(&self, id: u32) -> &'a [u8] {
-        self.versions.get(id as usize).unwrap_or(&[])
-    }
-
     /// Appends the rows that admit version `v` (a `Version::sort_key`) of `subject`
     /// under CPE key `key`: key equal, `hi >= v` (strictly above unless inclusive), and
     /// `lo` absent, below `v`, or equal and inclusive. The same condition `cpe_match`
     /// was queried with.
     pub(crate) fn probe(&self, subject: usize, key: &str, v: &[u8], out: &mut Vec<RowHit>) {
         let range = self.rows_of(key);
-        // Rows are sorted by upper bound: skip every row whose bound is below v.
-        let (mut lo, mut hi) = (range.start, range.end);
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            let h = self.row_hi.get(mid).map_or(&[][..], |&id| self.version(id));
-            if h < v {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
+        if range.is_empty() {
+            return;
         }
-        for r in lo..range.end {
+        // Where `v` falls among the sorted versions: `at` is the first id not below
+        // it, `exact` whether that id is `v` itself. Every bound is then compared as
+        // an integer: `x < v` is `id < at`, `x == v` is `exact && id == at`.
+        let (at, exact) = self.version_position(v);
+        let below = |id: u32| id < at;
+        let equal = |id: u32| exact && id == at;
+        // Rows are sorted by upper bound: skip every row whose bound is below v.
+        let hi_ids = self.row_hi.get(range.clone()).unwrap_or(&[]);
+        let first = range.start + hi_ids.partition_point(|&id| below(id));
+        for r in first..range.end {
             let (Some(&hid), Some(&flags)) = (self.row_hi.get(r), self.row_flags.get(r)) else {
                 break;
             };
-            if flags & HI_INCL == 0 && self.version(hid) == v {
+            if flags & HI_INCL == 0 && equal(hid) {
                 continue;
             }
             let lid = self.row_lo.get(r).copied().unwrap_or(NONE);
-            if lid != NONE {
-                let l = self.version(lid);
-                if !(l < v || (flags & LO_INCL != 0 && l == v)) {
-                    continue;
-                }
+            if lid != NONE && !(below(lid) || (flags & LO_INCL != 0 && equal(lid))) {
+                continue;
             }
             out.push(RowHit {
                 subject,
@@ -590,6 +611,22 @@ impl<'a> View<'a> {
                 text: self.row_text.get(r).copied().unwrap_or(NONE),
             });
         }
+    }
+
+    /// The first version id whose version is not below `v`, and whether it equals `v`.
+    fn version_position(&self, v: &[u8]) -> (u32, bool) {
+        let n = self.versions.len();
+        let (mut lo, mut hi) = (0usize, n);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if self.versions.get(mid).unwrap_or(&[]) < v {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        let exact = self.versions.get(lo) == Some(v);
+        (u32::try_from(lo).unwrap_or(NONE), exact)
     }
 
     /// Ordinals of every record with a vulnerable criterion under `key`.
@@ -757,6 +794,38 @@ mod tests {
         let ix = assemble(&parts, "t".into());
         assert!(ix.consistent());
         ix.view().published(0).map(|t| t.to_string())
+    }
+
+    #[test]
+    fn version_ids_are_ranks_and_positions_compare_as_versions() {
+        let mut v = Interner::default();
+        let words: [&[u8]; 5] = [b"c", b"a", b"e", b"b", b"a"];
+        let ids: Vec<u32> = words.iter().map(|w| v.id(w)).collect();
+        let (off, bytes, rank) = v.finish_sorted();
+        let list = List {
+            off: &off,
+            bytes: &bytes,
+        };
+        // Old ids c=0 a=1 e=2 b=3 become ranks c=2 a=0 e=3 b=1.
+        assert_eq!(rank, vec![2, 0, 3, 1]);
+        for (w, id) in words.iter().zip(&ids) {
+            assert_eq!(list.get(rank[*id as usize] as usize), Some(*w));
+        }
+        let mut parts: [&[u8]; sec::COUNT] = [&[]; sec::COUNT];
+        let zero = [0u64];
+        for i in [sec::KEY_OFF, sec::STR_OFF, sec::SUM_OFF] {
+            parts[i] = bytemuck::cast_slice(&zero);
+        }
+        parts[sec::VER_OFF] = bytemuck::cast_slice(&off);
+        parts[sec::VER_BYTES] = &bytes;
+        let ix = assemble(&parts, "t".into());
+        let view = ix.view();
+        // Below everything, between, equal, above everything.
+        assert_eq!(view.version_position(b""), (0, false));
+        assert_eq!(view.version_position(b"a"), (0, true));
+        assert_eq!(view.version_position(b"bb"), (2, false));
+        assert_eq!(view.version_position(b"c"), (2, true));
+        assert_eq!(view.version_position(b"z"), (4, false));
     }
 
     #[test]
