@@ -2,12 +2,12 @@
 //! endianness, NX, PIE, RELRO, canary, FORTIFY, RPATH/RUNPATH, stripped), findings
 //! for the missing protections, and the share of binaries with each.
 
-use baseliner_model::Code;
 use baseliner_model::Evidence;
+use baseliner_model::{Code, Confidence};
 use goblin::elf::Elf;
 use goblin::elf::dynamic::{DF_1_NOW, DF_1_PIE, DF_BIND_NOW, DT_BIND_NOW};
 use goblin::elf::header::{ET_DYN, ET_EXEC, ET_REL, machine_to_str};
-use goblin::elf::program_header::{PF_X, PT_GNU_RELRO, PT_GNU_STACK, PT_INTERP};
+use goblin::elf::program_header::{PF_X, PT_GNU_RELRO, PT_GNU_STACK, PT_INTERP, PT_LOAD};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -55,7 +55,21 @@ pub struct ElfInfo {
     pub runpath: Vec<String>,
     pub stripped: bool,
     pub static_linked: bool,
+    /// Bytes of executable segments: a few hundred means a stub (glibc's libdl and
+    /// libpthread since 2.34, gconv table modules) with no function that could need a
+    /// canary.
+    #[serde(default)]
+    pub code_bytes: u64,
+    /// The dynamic loader (`ld-linux*.so`, `ld-uClibc`, `ld64.so`): it sets up the
+    /// stack guard itself and its protected functions use it internally, so no
+    /// stack-protector symbol shows.
+    #[serde(default)]
+    pub loader: bool,
 }
+
+/// Below this much executable code a file is a stub or a data module: no canary
+/// verdict is drawn from it (the smallest real library seen, libBrokenLocale, has 409).
+const STUB_CODE: u64 = 1024;
 
 /// Analyses one ELF file; `None` when it is not a parseable ELF.
 pub fn analyze_elf(data: &[u8]) -> Option<ElfInfo> {
@@ -123,6 +137,16 @@ pub fn analyze_elf(data: &[u8]) -> Option<ElfInfo> {
             scan(n, s.st_shndx == 0);
         }
     }
+    let code_bytes = ph
+        .iter()
+        .filter(|p| p.p_type == PT_LOAD && p.p_flags & PF_X != 0)
+        .map(|p| p.p_filesz)
+        .fold(0u64, u64::saturating_add);
+    let loader = elf.header.e_type == ET_DYN
+        && !has_interp
+        && elf.soname.is_some_and(|n| {
+            n.starts_with("ld-") || n.starts_with("ld.so") || n.starts_with("ld64.so")
+        });
     let has_symtab = elf
         .section_headers
         .iter()
@@ -141,6 +165,8 @@ pub fn analyze_elf(data: &[u8]) -> Option<ElfInfo> {
         runpath: elf.runpaths.iter().map(|s| s.to_string()).collect(),
         stripped: !has_symtab,
         static_linked: !has_interp && elf.dynamic.is_none() && kind == ElfKind::Executable,
+        code_bytes,
+        loader,
     })
 }
 
@@ -259,7 +285,8 @@ impl Check for Hardening {
                 !x.nx,
                 exe && !x.pie && !x.static_linked,
                 x.relro == Relro::None && !x.static_linked,
-                !x.canary,
+                // No verdict on stubs, data modules or the loader (see ElfInfo).
+                !x.canary && !x.loader && x.code_bytes >= STUB_CODE,
                 paths.iter().any(|p| insecure_path(p)),
             ];
             for (k, miss) in misses.iter().enumerate() {
@@ -307,11 +334,22 @@ impl Check for Hardening {
         for (k, evs) in ev.into_iter().enumerate() {
             if counts[k] > 0 {
                 let of = if k == 1 { s.executables } else { s.binaries };
-                out.findings.push(finding(
+                let f = finding(
                     codes[k],
                     format!("{} of {of} ELF binaries {}", counts[k], what[k]),
                     evs,
-                ));
+                );
+                // The compiler protects only functions with buffers or taken addresses
+                // (-fstack-protector-strong): a binary none of whose functions needs it
+                // imports no protector symbol although it was built with one.
+                out.findings.push(if codes[k] == Code::Hard004 {
+                    f.with_confidence(
+                        Confidence::Likely,
+                        "no stack-protector symbol is imported; a binary with no function that needs a canary imports none either",
+                    )
+                } else {
+                    f
+                });
             }
         }
         if s.binaries > 0 {
