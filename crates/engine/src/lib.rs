@@ -331,8 +331,12 @@ impl Engine {
 
         obs.stage("inspect");
         let tree = Tree::from_report(&report);
-        let mut inspection: Inspection =
-            timings.run("inspect", || Ok(baseliner_inspect::inspect(&tree)))?;
+        let mut inspection: Inspection = timings.run("inspect", || {
+            let cache = req
+                .cache
+                .map(|c| c as &dyn baseliner_inspect::context::FileCache);
+            Ok(baseliner_inspect::inspect_cached(&tree, cache))
+        })?;
         let probed = match (req.live, req.probe) {
             (None, Some(p)) => {
                 obs.stage("probe");

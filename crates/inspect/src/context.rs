@@ -17,6 +17,71 @@ pub const MAX_HITS_PER_FILE: usize = 256;
 /// Longest excerpt in evidence.
 pub const MAX_EXCERPT: usize = 160;
 
+/// Files at least this large have their literal hits cached by content: below it,
+/// reading a cache entry costs about what scanning the file does.
+pub const CACHE_MIN_BYTES: usize = 64 * 1024;
+
+/// Where per-file results are kept between images (bulk mode's `--cache`): the same
+/// BusyBox or libcrypto in a thousand images is scanned once. Keys name a file's
+/// SHA-256 and what was asked of it; a value that does not decode is ignored.
+pub trait FileCache: Sync {
+    fn get(&self, key: &str) -> Option<Vec<u8>>;
+    fn put(&self, key: &str, value: &[u8]);
+}
+
+impl FileCache for baseliner_unpack::cache::Cache {
+    fn get(&self, key: &str) -> Option<Vec<u8>> {
+        self.get_blob("inspect-hits", key)
+    }
+    fn put(&self, key: &str, value: &[u8]) {
+        self.put_blob("inspect-hits", key, value)
+    }
+}
+
+/// What a cached hit list depends on besides the file: the literals, the cap per
+/// literal and this version of the code.
+fn literal_tag(lits: &[&str]) -> String {
+    let mut h = Sha256::new();
+    h.update(env!("CARGO_PKG_VERSION").as_bytes());
+    h.update(MAX_HITS_PER_FILE.to_le_bytes());
+    for l in lits {
+        h.update(l.as_bytes());
+        h.update([0]);
+    }
+    hex::encode(&h.finalize()[..8])
+}
+
+/// Hits as stored: a `u32` count, then per hit the literal's index (`u32`) and the
+/// offset (`u64`), little-endian.
+fn encode_hits(found: &[(usize, usize)]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(4 + found.len() * 12);
+    out.extend_from_slice(&(found.len() as u32).to_le_bytes());
+    for &(p, off) in found {
+        out.extend_from_slice(&(p as u32).to_le_bytes());
+        out.extend_from_slice(&(off as u64).to_le_bytes());
+    }
+    out
+}
+
+/// The stored hits, when every one names a known literal inside the file (a damaged
+/// entry is not trusted: the file is scanned instead).
+fn decode_hits(b: &[u8], n_lits: usize, len: usize) -> Option<Vec<(usize, usize)>> {
+    let n = u32::from_le_bytes(b.get(..4)?.try_into().ok()?) as usize;
+    if b.len() != 4 + n * 12 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(n);
+    for c in b[4..].chunks_exact(12) {
+        let p = u32::from_le_bytes(c[..4].try_into().ok()?) as usize;
+        let off = usize::try_from(u64::from_le_bytes(c[4..].try_into().ok()?)).ok()?;
+        if p >= n_lits || off >= len {
+            return None;
+        }
+        out.push((p, off));
+    }
+    Some(out)
+}
+
 /// A literal found in a file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Hit {
@@ -47,6 +112,16 @@ impl<'t> Context<'t> {
     /// Maps every regular file, hashes those without a hash, and runs one
     /// Aho-Corasick pass for `literals` over each file (in parallel across files).
     pub fn new(tree: &'t Tree, literals: &[&'static str]) -> Context<'t> {
+        Context::with_cache(tree, literals, None)
+    }
+
+    /// As [`Context::new`], with the hits of large files taken from (and stored in)
+    /// `cache` by their SHA-256.
+    pub fn with_cache(
+        tree: &'t Tree,
+        literals: &[&'static str],
+        cache: Option<&dyn FileCache>,
+    ) -> Context<'t> {
         let mut lits: Vec<&'static str> = literals.to_vec();
         lits.sort_unstable();
         lits.dedup();
@@ -58,6 +133,7 @@ impl<'t> Context<'t> {
                 .build(&lits)
                 .ok()
         };
+        let tag = literal_tag(&lits);
         type PerFile = (Option<Mmap>, String, Vec<(usize, usize)>, Option<String>);
         let per: Vec<PerFile> = tree
             .entries
@@ -82,6 +158,16 @@ impl<'t> Context<'t> {
                     Some(s) => s.clone(),
                     None => hex::encode(Sha256::digest(data)),
                 };
+                let cache_key = cache
+                    .filter(|_| data.len() >= CACHE_MIN_BYTES && ac.is_some())
+                    .map(|c| (c, format!("{sha}-{tag}")));
+                if let Some((c, key)) = &cache_key
+                    && let Some(found) = c
+                        .get(key)
+                        .and_then(|b| decode_hits(&b, lits.len(), data.len()))
+                {
+                    return (map, sha, found, None);
+                }
                 let mut found = Vec::new();
                 if let Some(ac) = &ac {
                     let mut count = vec![0usize; lits.len()];
@@ -94,6 +180,9 @@ impl<'t> Context<'t> {
                             found.push((p, m.start()));
                         }
                     }
+                }
+                if let Some((c, key)) = &cache_key {
+                    c.put(key, &encode_hits(&found));
                 }
                 (map, sha, found, None)
             })

@@ -1,6 +1,8 @@
 //! Password hashes: scheme recognition, strength, and bounded cracking against the
 //! curated default-credential list the project ships (`data/default-creds.txt`).
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use sha1::Digest as _;
 use yescrypt::PasswordVerifier;
@@ -168,12 +170,38 @@ pub fn candidates() -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
+/// Results of [`crack`] already computed in this process, by (user, hash): the list is
+/// compiled in, so the answer never changes, and the same `/etc/shadow` line recurs in
+/// every variant of a firmware (bulk mode cracked it once per image: a quarter of a
+/// cached TP-Link assessment). Cleared when it grows past [`MEMO_MAX`] entries.
+static MEMO: std::sync::Mutex<Option<CrackMemo>> = std::sync::Mutex::new(None);
+type CrackMemo = HashMap<(String, String), Option<&'static str>>;
+const MEMO_MAX: usize = 65_536;
+
 /// Tries the default list against `hash` for account `user`: that user's known
 /// passwords first, then every other password once. Returns the password found.
 pub fn crack(user: &str, hash: &str) -> Option<&'static str> {
     if !Scheme::of(hash).is_hash() {
         return None;
     }
+    let key = (user.to_string(), hash.to_string());
+    if let Ok(m) = MEMO.lock()
+        && let Some(r) = m.as_ref().and_then(|m| m.get(&key))
+    {
+        return *r;
+    }
+    let r = crack_uncached(user, hash);
+    if let Ok(mut m) = MEMO.lock() {
+        let m = m.get_or_insert_with(HashMap::new);
+        if m.len() >= MEMO_MAX {
+            m.clear();
+        }
+        m.insert(key, r);
+    }
+    r
+}
+
+fn crack_uncached(user: &str, hash: &str) -> Option<&'static str> {
     let cands = candidates();
     let mut order: Vec<&'static str> = Vec::with_capacity(cands.len());
     for (u, p) in &cands {

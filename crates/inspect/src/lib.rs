@@ -83,14 +83,28 @@ pub fn inspect(tree: &Tree) -> Inspection {
     inspect_with(tree, &all_checks())
 }
 
+/// Runs every family over the tree, with per-file results of large files kept in
+/// `cache` (bulk mode): the result is the same as [`inspect`]'s.
+pub fn inspect_cached(tree: &Tree, cache: Option<&dyn context::FileCache>) -> Inspection {
+    run_checks(tree, &all_checks(), cache)
+}
+
 /// Runs the given checks over the tree (used by tests to run one family).
 pub fn inspect_with(tree: &Tree, checks: &[Box<dyn Check>]) -> Inspection {
+    run_checks(tree, checks, None)
+}
+
+fn run_checks(
+    tree: &Tree,
+    checks: &[Box<dyn Check>],
+    cache: Option<&dyn context::FileCache>,
+) -> Inspection {
     let started = Instant::now();
     let literals: Vec<&'static str> = checks
         .iter()
         .flat_map(|c| c.literals().iter().copied())
         .collect();
-    let ctx = Context::new(tree, &literals);
+    let ctx = Context::with_cache(tree, &literals, cache);
     let outputs: Vec<CheckOutput> = checks.par_iter().map(|c| c.run(&ctx)).collect();
     let mut findings = Vec::new();
     let mut components = Vec::new();

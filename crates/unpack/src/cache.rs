@@ -107,6 +107,56 @@ impl Cache {
         hex::encode(h.finalize())
     }
 
+    /// A small result another stage stored under `key` in namespace `ns` (per-file
+    /// inspection results, keyed by the file's SHA-256): `None` when absent or unreadable.
+    pub fn get_blob(&self, ns: &str, key: &str) -> Option<Vec<u8>> {
+        fs::read(self.blob_path(ns, key)?).ok()
+    }
+
+    /// Stores `bytes` under `key` in namespace `ns` (write to a temporary file, then
+    /// rename: a reader never sees half a blob). Failures only mean no cache.
+    pub fn put_blob(&self, ns: &str, key: &str, bytes: &[u8]) {
+        let Some(path) = self.blob_path(ns, key) else {
+            return;
+        };
+        if path.exists() {
+            return;
+        }
+        let Some(parent) = path.parent() else {
+            return;
+        };
+        if fs::create_dir_all(parent).is_err() {
+            return;
+        }
+        let tmp = parent.join(format!(
+            ".tmp-{key}-{}-{:?}",
+            std::process::id(),
+            std::thread::current().id()
+        ));
+        if fs::write(&tmp, bytes).is_err() || fs::rename(&tmp, &path).is_err() {
+            let _ = fs::remove_file(&tmp);
+        }
+    }
+
+    /// `DIR/blob-NS/KE/KEY`; `None` unless both are plain names (hex digests, tags).
+    fn blob_path(&self, ns: &str, key: &str) -> Option<PathBuf> {
+        let plain = |s: &str| {
+            !s.is_empty()
+                && s.len() <= 128
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        };
+        if !plain(ns) || !plain(key) || key.len() < 2 {
+            return None;
+        }
+        Some(
+            self.dir
+                .join(format!("blob-{ns}"))
+                .join(&key[..2])
+                .join(key),
+        )
+    }
+
     /// The entry for `key` and the folder holding its tree.
     pub(crate) fn get(&self, key: &str) -> Option<(Entry, PathBuf)> {
         let d = self.dir.join(key);

@@ -148,3 +148,33 @@ fn a_cache_hit_still_counts_against_the_quotas() {
     );
     assert!(r.files.len() <= 60, "{} entries", r.files.len());
 }
+
+#[test]
+fn blobs_round_trip_and_keys_cannot_leave_the_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = baseliner_unpack::cache::Cache::open(&dir.path().join("c")).unwrap();
+    let key = "ab".repeat(32);
+    assert_eq!(cache.get_blob("ns", &key), None);
+    cache.put_blob("ns", &key, b"one");
+    assert_eq!(cache.get_blob("ns", &key).as_deref(), Some(&b"one"[..]));
+    // The first value stays (another worker's equal result is not rewritten).
+    cache.put_blob("ns", &key, b"two");
+    assert_eq!(cache.get_blob("ns", &key).as_deref(), Some(&b"one"[..]));
+    let long = "k".repeat(200);
+    for bad in ["../../escape", "a/b", "", "..", "a\0b", &long] {
+        cache.put_blob("ns", bad, b"x");
+        assert_eq!(cache.get_blob("ns", bad), None, "{bad:?}");
+        cache.put_blob(bad, &key, b"x");
+        assert_eq!(cache.get_blob(bad, &key), None, "{bad:?}");
+    }
+    // A key must be long enough to name its sub-folder.
+    cache.put_blob("ns", "x", b"x");
+    assert_eq!(cache.get_blob("ns", "x"), None);
+    // Nothing was written outside the cache folder.
+    let outside: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(outside, vec![std::ffi::OsString::from("c")]);
+}
