@@ -200,6 +200,26 @@ struct Chunk {
     below: Option<cache::Part>,
 }
 
+/// Bytes of a compressed stream that name it in the cache before its length is known.
+const STREAM_PREFIX: usize = 4096;
+
+/// Formats whose extraction is decided by the bytes they consume: compressed streams,
+/// which end where their own end marker (or last block) says.
+const STREAMS: &[&str] = &["bzip2", "gzip", "lz4", "lzma", "lzo", "xz", "zlib", "zstd"];
+
+/// The hash of a stream's first [`STREAM_PREFIX`] bytes (with the format), when `fmt`
+/// is a stream and that many bytes follow `start`.
+fn stream_prefix(data: &[u8], start: usize, fmt: &str) -> Option<String> {
+    if !STREAMS.contains(&fmt) {
+        return None;
+    }
+    let head = data.get(start..start.checked_add(STREAM_PREFIX)?)?;
+    let mut h = Sha256::new();
+    h.update(b"stream-prefix\0");
+    h.update(head);
+    Some(hex::encode(h.finalize()))
+}
+
 /// Whether a result may be cached: nothing in it depends on the rest of the run (a
 /// global quota, contents deduplicated elsewhere in the run).
 fn cacheable(own: &cache::Part, below: &Partial) -> bool {
@@ -538,7 +558,9 @@ impl Run<'_> {
                     if rel.is_empty() { prov } else { rel }
                 ));
             }
-            // An extraction of a chunk of known length can come from the cache.
+            // An extraction of a chunk of known length can come from the cache; so can
+            // a compressed stream whose end only decoding finds, through the length a
+            // previous decoding of the same first bytes consumed (checked by hash).
             let cache_key = match (self.cache, probe.len) {
                 (Some(_), Some(len))
                     if start
@@ -548,6 +570,7 @@ impl Run<'_> {
                     let sha = hex::encode(Sha256::digest(&data[start..start + len as usize]));
                     Some(cache::Cache::key(&sha, fmt.name(), depth, self.limits))
                 }
+                (Some(c), None) => self.stream_key(c, data, start, fmt.name(), depth),
                 _ => None,
             };
             if let Some(key) = &cache_key {
@@ -657,6 +680,23 @@ impl Run<'_> {
                     .filter(|r| r.kind == EntryKind::File && r.size > 0)
                     .map(|r| (idx, r.clone())),
             );
+            // A stream decoded for the first time: keyed by the bytes it consumed, and
+            // found again through its first bytes.
+            let cache_key = cache_key.or_else(|| {
+                let (c, n) = (self.cache?, consumed?);
+                let end = start.checked_add(usize::try_from(n).ok()?)?;
+                let (prefix, whole) = (
+                    stream_prefix(data, start, fmt.name())?,
+                    data.get(start..end)?,
+                );
+                if whole.len() < STREAM_PREFIX {
+                    return None;
+                }
+                let sha = hex::encode(Sha256::digest(whole));
+                let alias = cache::Cache::key(&prefix, fmt.name(), depth, self.limits);
+                c.put_blob("stream-len", &alias, format!("{n} {sha}").as_bytes());
+                Some(cache::Cache::key(&sha, fmt.name(), depth, self.limits))
+            });
             let store = cache_key.map(|key| {
                 let dir_rel = dir.strip_prefix(&self.out).unwrap_or(&dir);
                 let entry = cache::Entry {
@@ -866,6 +906,27 @@ impl Run<'_> {
             }
         }
         Some(e)
+    }
+
+    /// The cache key of the stream at `start`, when a stream with the same first bytes
+    /// was decoded before and the bytes it consumed are here again (same hash).
+    fn stream_key(
+        &self,
+        c: &cache::Cache,
+        data: &[u8],
+        start: usize,
+        fmt: &str,
+        depth: u32,
+    ) -> Option<String> {
+        let prefix = stream_prefix(data, start, fmt)?;
+        let alias = cache::Cache::key(&prefix, fmt, depth, self.limits);
+        let stored = c.get_blob("stream-len", &alias)?;
+        let text = std::str::from_utf8(&stored).ok()?;
+        let (n, sha) = text.split_once(' ')?;
+        let n: usize = n.parse().ok()?;
+        let whole = data.get(start..start.checked_add(n)?)?;
+        (hex::encode(Sha256::digest(whole)) == sha)
+            .then(|| cache::Cache::key(sha, fmt, depth, self.limits))
     }
 
     fn err(
