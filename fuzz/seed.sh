@@ -43,3 +43,9 @@ if [ -f "$fwdir/linksys-wrt120n-1.0.07.bin" ] && command -v xz >/dev/null; then
   tail -c +$((0xFE400 + 1)) "$fwdir/linksys-wrt120n-1.0.07.bin" | xz --format=lzma -dc 2>/dev/null | head -c 16384 > "$here/corpus/pfs/wrt120n-pfs-head.bin" || true
 fi
 echo "seeded $(find "$here/corpus" -type f | wc -l) files"
+# 7z: no fixture is a bare 7z archive; the RouterOS container holds one at 0x6f599
+# (see crates/unpack/tests/archives.rs), 418,367 bytes long by its start header. Without a
+# seed the fuzzer never gets past the signature to the headers.
+mkdir -p "$here/corpus/sevenz"
+fw="$(dirname "$src")/firmware/ros-container.ros"
+[ -f "$fw" ] && tail -c +$((0x6f599 + 1)) "$fw" | head -c 418367 > "$here/corpus/sevenz/ros.7z"
