@@ -430,7 +430,8 @@ impl<'a> Parser<'a> {
                 }
                 self.chain.clear();
             }
-            "elif" => {
+            "elif" | "else" => {
+                let is_else = w == "else";
                 if let Some(Frame::If {
                     phase,
                     cond,
@@ -439,22 +440,8 @@ impl<'a> Parser<'a> {
                 }) = self.stack.last_mut()
                 {
                     earlier.push(std::mem::take(cond));
-                    *phase = Phase::Cond;
-                    *in_else = false;
-                }
-                self.chain.clear();
-            }
-            "else" => {
-                if let Some(Frame::If {
-                    phase,
-                    cond,
-                    earlier,
-                    in_else,
-                }) = self.stack.last_mut()
-                {
-                    earlier.push(std::mem::take(cond));
-                    *phase = Phase::Body;
-                    *in_else = true;
+                    *phase = if is_else { Phase::Body } else { Phase::Cond };
+                    *in_else = is_else;
                 }
                 self.chain.clear();
             }

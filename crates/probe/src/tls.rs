@@ -298,20 +298,9 @@ pub fn cert_facts(der: &[u8]) -> Option<CertFacts> {
         _ => (spki.algorithm.algorithm.to_id_string(), None),
     };
     let sig_oid = c.signature_algorithm.algorithm.to_id_string();
-    let sig_alg = match sig_oid.as_str() {
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.2.840.10040.4.3" => "dsa-with-SHA1",
-        "1.3.101.112" => "Ed25519",
-        o => o,
-    }
-    .to_string();
+    let sig_alg = baseliner_inspect::checks::crypto::signature_name(&sig_oid)
+        .unwrap_or(&sig_oid)
+        .to_string();
     let expired = c.validity().not_after.timestamp()
         < std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)

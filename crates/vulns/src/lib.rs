@@ -974,7 +974,7 @@ fn report_order(pending: &[Pending]) -> Vec<usize> {
         (Some(x), Some(y)) => x.cmp(&y),
         _ => a.id_text().cmp(&b.id_text()),
     };
-    let mut order: Vec<usize> = (0..pending.len()).collect();
+    let mut order: Vec<usize>;
     // By id, component and version first (numbers only when every id is a CVE id),
     // then each run equal in those by rule: rules rarely tie, and comparing texts for
     // every pair cost more than the rest of the sort.
@@ -989,6 +989,7 @@ fn report_order(pending: &[Pending]) -> Vec<usize> {
         keyed.sort_unstable();
         order = keyed.into_iter().map(|k| k.3 as usize).collect();
     } else {
+        order = (0..pending.len()).collect();
         order.sort_unstable_by(|&x, &y| {
             let (a, b) = (&pending[x], &pending[y]);
             id_cmp(a, b)

@@ -327,19 +327,7 @@ fn cert_findings(
     let subject = cert.subject().to_string();
     let issuer = cert.issuer().to_string();
     let sig_oid = cert.signature_algorithm.algorithm.to_id_string();
-    let sig = match sig_oid.as_str() {
-        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
-        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
-        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
-        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
-        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
-        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
-        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
-        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
-        "1.3.101.112" => "Ed25519",
-        other => other,
-    }
-    .to_string();
+    let sig = signature_name(&sig_oid).unwrap_or(&sig_oid).to_string();
     let key = match cert.public_key().parsed() {
         Ok(PublicKey::RSA(r)) => Some(("RSA", r.key_size())),
         Ok(PublicKey::EC(e)) => Some(("EC", e.key_size())),
@@ -401,6 +389,24 @@ fn cert_findings(
         },
         device: out,
     }
+}
+
+/// The usual name of an X.509 signature algorithm OID (dotted), for findings that
+/// say which signature a certificate carries; the live probe names the same way.
+pub fn signature_name(oid: &str) -> Option<&'static str> {
+    Some(match oid {
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10040.4.3" => "dsa-with-SHA1",
+        "1.3.101.112" => "Ed25519",
+        _ => return None,
+    })
 }
 
 fn now_unix() -> i64 {
